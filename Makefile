@@ -1,0 +1,33 @@
+# Every target builds what it needs: a new user types `make demo` or `make test` and nothing else.
+PY := .venv/bin/python
+STAMP := .venv/.installed
+
+.PHONY: setup demo test test-slow bench lint clean
+
+setup: $(STAMP)
+
+# Rebuilt only when pyproject.toml changes, so `make test` is quick when already set up.
+$(STAMP): pyproject.toml
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install -q uv
+	@test -x $(PY) || uv venv -q .venv
+	uv pip install -q -p $(PY) -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	.venv/bin/ganzoo train wgan-gp --out runs/demo --steps 600
+	@echo "TensorBoard: .venv/bin/tensorboard --logdir runs/demo"
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 -q
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
+
+bench: $(STAMP)
+	$(PY) benchmarks/throughput.py
+
+lint: $(STAMP)
+	.venv/bin/ruff check gan_zoo cli tests benchmarks
+
+clean:
+	rm -rf .venv runs

@@ -1,0 +1,1 @@
+"""The ``ganzoo`` command line (installed as the ``gan_zoo_cli`` package)."""

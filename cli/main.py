@@ -1,0 +1,188 @@
+"""``ganzoo``: a thin Typer app. It parses, calls the library, and prints with rich.
+
+Every user error (GanZooError, or a usage error from the parser) becomes one line on stderr and a
+non-zero exit; a traceback means a bug in gan_zoo.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Train, sample and evaluate the GANs and flows of gan_zoo.")
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_USER_ERROR = 2
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")  # DDP child processes inherit this
+    warnings.filterwarnings("ignore")
+    for name in ("lightning", "lightning.pytorch", "lightning.fabric", "pytorch_lightning"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def friendly(fn):
+    """Turn GanZooError (and Ctrl-C) into one line on stderr and a non-zero exit."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from gan_zoo.registry import GanZooError
+
+        try:
+            return fn(*args, **kwargs)
+        except GanZooError as e:
+            err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_USER_ERROR) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted", markup=False)
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def parse_sets(items: Optional[List[str]]) -> dict[str, str]:
+    from gan_zoo.registry import GanZooError
+
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise GanZooError(f"--set expects key=value, got '{item}'")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+@app.command("list")
+@friendly
+def list_cmd():
+    """Methods with their paper defaults, datasets and metrics."""
+    import dataclasses
+
+    from gan_zoo import registry
+
+    registry._load_all()
+    t = Table(title="methods", show_lines=False)
+    for col in ("method", "paper", "defaults"):
+        t.add_column(col, overflow="fold")
+    for name, e in sorted(registry.METHODS.items()):
+        cfg = e.config_cls()
+        skip = {"log_every", "arch", "width"}
+        defaults = ", ".join(f"{f.name}={getattr(cfg, f.name)}" for f in dataclasses.fields(cfg)
+                             if f.name not in skip)
+        t.add_row(name, e.paper, defaults)
+    console.print(t)
+    d = Table(title="datasets")
+    for col in ("dataset", "kind", "offline", "description"):
+        d.add_column(col)
+    for name, e in sorted(registry.DATASETS.items()):
+        d.add_row(name, e.kind, "yes" if e.embedded else "files", e.summary)
+    console.print(d)
+    m = Table(title="metrics")
+    m.add_column("metric")
+    m.add_column("description")
+    for name, e in sorted(registry.METRICS.items()):
+        m.add_row(name, e.summary)
+    console.print(m)
+
+
+@app.command()
+@friendly
+def train(
+    method: str = typer.Argument(None, help="method name (see `ganzoo list`); optional with --resume"),
+    data: Optional[str] = typer.Option(None, "--data", help="dataset (default: ring, embedded)"),
+    steps: Optional[int] = typer.Option(None, "--steps", help="generator iterations (as the papers count)"),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size"),
+    gpus: int = typer.Option(0, "--gpus", help="devices; >1 runs DDP (with --accelerator cpu: CPU processes)"),
+    nodes: int = typer.Option(1, "--nodes", help="machines for multi-node DDP"),
+    precision: str = typer.Option("32-true", "--precision", help="32-true, bf16-mixed, 16-mixed, ..."),
+    accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu"),
+    seed: int = typer.Option(0, "--seed"),
+    out: Path = typer.Option(Path("runs"), "--out", help="runs go to OUT/METHOD/DATA/version_N"),
+    sets: Optional[List[str]] = typer.Option(None, "--set", help="config override key=value (repeatable)"),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="checkpoint (or run folder) to continue"),
+    data_dir: Optional[str] = typer.Option(None, "--data-dir", help="where dataset files are"),
+    download: bool = typer.Option(False, "--download", help="let torchvision download the dataset"),
+    no_progress: bool = typer.Option(False, "--no-progress", help="no progress bar"),
+):
+    """Train METHOD; writes TensorBoard logs, sample pictures and checkpoints under --out."""
+    _quiet_libraries()
+    from gan_zoo.training import train as run_train
+
+    result = run_train(method, data, steps, batch_size, gpus, nodes, precision, seed, out, parse_sets(sets),
+                       resume, data_dir, download, accelerator, progress=not no_progress)
+    if os.environ.get("LOCAL_RANK", "0") != "0" or int(os.environ.get("NODE_RANK", "0")) != 0:
+        return
+    m = result.method
+    t = Table(title=f"{m.method_name} on {m.data_info.name}: {m.generator_steps} generator steps")
+    t.add_column("result")
+    t.add_column("value")
+    for k, v in result.metrics.items():
+        note = " (lower is better)" if k.startswith("w1") or k == "nll" else ""
+        t.add_row(k + note, f"{v:.4f}")
+    t.add_row("run folder", str(result.run_dir))
+    t.add_row("checkpoint", str(result.checkpoint))
+    t.add_row("last picture", str(result.picture))
+    console.print(t)
+    console.print(f"tensorboard --logdir {result.run_dir}")
+
+
+@app.command()
+@friendly
+def sample(
+    run: Path = typer.Argument(..., help="a run folder or a checkpoint"),
+    n: int = typer.Option(1000, "--n", help="number of samples"),
+    out: Path = typer.Option(..., "--out", help="folder to create (must not exist or be empty)"),
+    seed: int = typer.Option(0, "--seed"),
+    batch: int = typer.Option(500, "--batch", help="samples per forward pass"),
+):
+    """Write N samples (PNGs or points.npy) and a manifest that `ganzoo eval` reads."""
+    _quiet_libraries()
+    import torch
+
+    from gan_zoo import io
+    from gan_zoo.registry import GanZooError
+    from gan_zoo.training import load_method
+
+    if n <= 0:
+        raise GanZooError(f"--n must be positive, got {n}")
+    method = load_method(run)
+    g = torch.Generator().manual_seed(seed)
+    parts = [method.sample(min(batch, n - i), generator=g).cpu() for i in range(0, n, batch)]
+    folder = io.write_samples(out, torch.cat(parts), {
+        "method": method.method_name, "data": method.data_info.name, "checkpoint": method.checkpoint_path,
+        "seed": seed, "generator_steps": method.generator_steps,
+    })
+    console.print(f"wrote {n} samples of {method.method_name} ({method.data_info.name}) to {folder}")
+
+
+def main() -> None:
+    """Console-script entry: usage errors also become one line (no usage box, no traceback)."""
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+    try:
+        rv = app(standalone_mode=False)
+    except NoArgsIsHelpError as e:
+        e.show()
+        sys.exit(0)
+    except ClickException as e:
+        err_console.print(f"error: {e.format_message()}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_USER_ERROR)
+    except typer.Abort:
+        err_console.print("aborted", markup=False)
+        sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

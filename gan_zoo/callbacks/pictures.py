@@ -1,0 +1,122 @@
+"""Pictures every N generator steps, to TensorBoard and as PNG files in ``<run>/samples/``.
+
+Points: generated (and real) samples over the critic's value surface (seed 000 Fig. 2.3).
+Images: a grid of samples from a fixed noise batch, so successive grids are comparable.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import torch
+
+
+def _fig_to_array(fig) -> np.ndarray:
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+@torch.no_grad()
+def points_figure(method, real: torch.Tensor, n: int = 1000, title: str = ""):
+    """Scatter of samples (orange) and data (blue) with the critic's value surface behind them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fake = method.sample(n, torch.Generator().manual_seed(1234)).float().cpu()
+    real = real[:n].float().cpu()
+    both = torch.cat([real, fake])
+    lo, hi = both.quantile(0.005, 0).numpy(), both.quantile(0.995, 0).numpy()
+    pad = 0.15 * (hi - lo) + 1e-3
+    lo, hi = lo - pad, hi + pad
+    fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
+    critic = getattr(method, "critic", None)
+    if critic is not None and not isinstance(critic, torch.nn.ModuleList):
+        gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 120), np.linspace(lo[1], hi[1], 120))
+        grid = torch.tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32, device=method.device)
+        was = critic.training
+        critic.eval()
+        values = critic(grid).float().reshape(gx.shape).cpu().numpy()
+        critic.train(was)
+        cs = ax.contourf(gx, gy, values, levels=30, cmap="viridis", alpha=0.8)
+        fig.colorbar(cs, ax=ax, fraction=0.046, label="critic value")
+    ax.scatter(real[:, 0], real[:, 1], s=3, c="tab:blue", alpha=0.5, label="data")
+    ax.scatter(fake[:, 0], fake[:, 1], s=3, c="tab:orange", alpha=0.7, label="samples")
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.legend(loc="upper right", fontsize=7)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+@torch.no_grad()
+def image_grid(method, n: int = 64) -> torch.Tensor:
+    """A (3, H, W) grid in [0, 1] of n samples from fixed noise."""
+    from torchvision.utils import make_grid
+
+    x = method.sample(n, torch.Generator().manual_seed(1234)).float().cpu()
+    return make_grid(x.clamp(-1, 1) * 0.5 + 0.5, nrow=int(n**0.5), padding=2)
+
+
+class SamplePictures(L.Callback):
+    def __init__(self, out_dir: str | Path, every: int = 500, n: int = 1000):
+        self.out_dir, self.every, self.n = Path(out_dir), every, n
+        self.last_png: Path | None = None
+
+    def on_generator_step(self, trainer, method) -> None:
+        if method.generator_steps % self.every == 0:
+            self.write(trainer, method)
+
+    def on_train_end(self, trainer, method) -> None:
+        self.write(trainer, method)
+
+    def write(self, trainer, method) -> None:
+        if trainer.global_rank != 0:
+            return
+        step = method.generator_steps
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        png = self.out_dir / f"step_{step:07d}.png"
+        dm = trainer.datamodule
+        exp = getattr(trainer.logger, "experiment", None) if trainer.logger else None
+        if method.data_info.is_image:
+            from torchvision.utils import save_image
+
+            grid = image_grid(method, 64)
+            save_image(grid, png)
+            if exp is not None and hasattr(exp, "add_image"):
+                exp.add_image("samples", grid, step)
+        else:
+            import matplotlib.pyplot as plt
+
+            real, _ = dm.dataset.sample(self.n, torch.Generator().manual_seed(99))
+            fig = points_figure(method, real, self.n, f"{method.method_name} on {dm.name}, step {step}")
+            fig.savefig(png)
+            if exp is not None and hasattr(exp, "add_image"):
+                exp.add_image("samples", _fig_to_array(fig), step, dataformats="HWC")
+            plt.close(fig)
+        self.last_png = png
+
+
+class CriticHistograms(L.Callback):
+    """Histogram of all critic weights (seed 000 Fig. 2.4: clipping piles them at +-c, the penalty does not)."""
+
+    def __init__(self, every: int = 500):
+        self.every = every
+
+    def on_generator_step(self, trainer, method) -> None:
+        if method.generator_steps % self.every == 0:
+            self.write(trainer, method)
+
+    def on_train_end(self, trainer, method) -> None:
+        self.write(trainer, method)
+
+    def write(self, trainer, method) -> None:
+        critic = getattr(method, "critic", None)
+        exp = getattr(trainer.logger, "experiment", None) if trainer.logger else None
+        if critic is None or trainer.global_rank != 0 or exp is None or not hasattr(exp, "add_histogram"):
+            return
+        weights = torch.cat([p.detach().flatten().float().cpu() for p in critic.parameters()])
+        exp.add_histogram("weights/critic", weights, method.generator_steps)

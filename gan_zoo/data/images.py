@@ -1,0 +1,163 @@
+"""Image data sets, loaded once into memory as uint8 (N, C, H, W) and served in [-1, 1].
+
+Real loading goes through torchvision (MNIST idx files, the CIFAR-10 pickle batches, SVHN .mat);
+`digits` is the 8x8 handwritten digits that ship inside scikit-learn, resized to 28x28, so image
+methods run offline with no download.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..registry import GanZooError, register_dataset
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
+
+
+@dataclass
+class ImageSet:
+    """Images as uint8 (N, C, H, W) with integer labels (-1 when the set has none)."""
+
+    name: str
+    images: torch.Tensor
+    labels: torch.Tensor
+    num_classes: int
+    kind: str = "images"
+
+    def __post_init__(self):
+        if self.images.dtype != torch.uint8 or self.images.dim() != 4:
+            raise ValueError("ImageSet wants uint8 images of shape (N, C, H, W)")
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return tuple(self.images.shape[1:])
+
+    def to_float(self, idx=None) -> torch.Tensor:
+        """Images in [-1, 1] (the tanh range of every generator here)."""
+        x = self.images if idx is None else self.images[idx]
+        return x.float().div_(127.5).sub_(1.0)
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("GANZOO_DATA", Path.home() / ".cache" / "gan_zoo" / "data"))
+
+
+# Which files torchvision looks for, to say so in one line when they are absent.
+_EXPECTED = {
+    "mnist": "MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte(.gz)",
+    "fashion-mnist": "FashionMNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte(.gz)",
+    "cifar10": "cifar-10-batches-py/ (data_batch_1..5, test_batch) or cifar-10-python.tar.gz",
+    "svhn": "{train,test}_32x32.mat",
+}
+
+
+def _torchvision_load(name: str, cls_name: str, data_dir: str | None, download: bool, **kwargs):
+    import torchvision
+
+    root = Path(data_dir) if data_dir else default_data_dir()
+    cls = getattr(torchvision.datasets, cls_name)
+    try:
+        return cls(str(root), download=download, **kwargs)
+    except RuntimeError as e:
+        if "not found" in str(e).lower() or "corrupted" in str(e).lower():
+            raise GanZooError(
+                f"{name} files not found: put {_EXPECTED[name]} under {root} (or pass --download "
+                f"where the network is reachable, or --data-dir DIR)"
+            ) from None
+        raise GanZooError(f"{name}: could not read the files under {root}: {e}") from None
+    except (OSError, ValueError) as e:  # download failed (no network) or unreadable files
+        raise GanZooError(
+            f"{name}: could not download or read under {root} ({type(e).__name__}: {str(e)[:80]}); "
+            f"put {_EXPECTED[name]} there"
+        ) from None
+
+
+def _mnist_like(name: str, cls_name: str, split: str, data_dir, download) -> ImageSet:
+    ds = _torchvision_load(name, cls_name, data_dir, download, train=(split == "train"))
+    return ImageSet(name, ds.data.unsqueeze(1).contiguous(), ds.targets.clone().long(), 10)
+
+
+@register_dataset("mnist", "images", "MNIST 28x28 digits (torchvision; --data-dir, --download)")
+def mnist(split: str = "train", data_dir=None, download=False, **_) -> ImageSet:
+    return _mnist_like("mnist", "MNIST", split, data_dir, download)
+
+
+@register_dataset("fashion-mnist", "images", "Fashion-MNIST 28x28 (torchvision; --data-dir, --download)")
+def fashion_mnist(split: str = "train", data_dir=None, download=False, **_) -> ImageSet:
+    return _mnist_like("fashion-mnist", "FashionMNIST", split, data_dir, download)
+
+
+@register_dataset("cifar10", "images", "CIFAR-10 32x32 colour (torchvision; --data-dir, --download)")
+def cifar10(split: str = "train", data_dir=None, download=False, **_) -> ImageSet:
+    ds = _torchvision_load("cifar10", "CIFAR10", data_dir, download, train=(split == "train"))
+    images = torch.from_numpy(np.ascontiguousarray(ds.data)).permute(0, 3, 1, 2).contiguous()
+    return ImageSet("cifar10", images, torch.tensor(ds.targets, dtype=torch.long), 10)
+
+
+@register_dataset("svhn", "images", "SVHN 32x32 house numbers (torchvision; --data-dir, --download)")
+def svhn(split: str = "train", data_dir=None, download=False, **_) -> ImageSet:
+    ds = _torchvision_load("svhn", "SVHN", data_dir, download, split=split)
+    return ImageSet("svhn", torch.from_numpy(ds.data).contiguous(), torch.from_numpy(ds.labels).long(), 10)
+
+
+def _digits_all() -> tuple[torch.Tensor, torch.Tensor]:
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    x = torch.from_numpy(d.images).float().unsqueeze(1) / 16.0  # (1797, 1, 8, 8) in [0, 1]
+    # Bilinear upsampling to MNIST's 28x28, so MNIST configurations apply unchanged.
+    x = F.interpolate(x, size=(28, 28), mode="bilinear", align_corners=False)
+    images = (x.clamp(0, 1) * 255).round().to(torch.uint8)
+    return images, torch.from_numpy(d.target).long()
+
+
+@register_dataset("digits", "images",
+                  "1797 handwritten digits bundled with scikit-learn, 8x8 upsampled to 28x28; no download",
+                  embedded=True)
+def digits(split: str = "train", **_) -> ImageSet:
+    images, labels = _digits_all()
+    # A fixed 80/20 split (seeded permutation), so the test split is the same on every machine.
+    perm = torch.randperm(len(images), generator=torch.Generator().manual_seed(1797))
+    n_test = 360
+    idx = perm[n_test:] if split == "train" else perm[:n_test]
+    return ImageSet("digits", images[idx].contiguous(), labels[idx].contiguous(), 10)
+
+
+@register_dataset("imagefolder", "images",
+                  "any folder of images (--data-dir DIR; class = first-level subfolder), resized to --set image_size")
+def imagefolder(split: str = "train", data_dir=None, image_size: int = 64, **_) -> ImageSet:
+    from PIL import Image, UnidentifiedImageError
+
+    if not data_dir:
+        raise GanZooError("imagefolder needs --data-dir DIR, a folder of images")
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise GanZooError(f"imagefolder: {root} is not a folder")
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise GanZooError(f"imagefolder: no image files under {root}")
+    classes = sorted({p.relative_to(root).parts[0] for p in files if len(p.relative_to(root).parts) > 1})
+    cls_index = {c: i for i, c in enumerate(classes)}
+    images, labels = [], []
+    for p in files:
+        try:
+            with Image.open(p) as im:
+                im = im.convert("RGB")
+                w, h = im.size
+                s = min(w, h)  # centre crop to a square, then resize
+                im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
+                im = im.resize((image_size, image_size), Image.BILINEAR)
+                images.append(torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1))
+        except (UnidentifiedImageError, OSError) as e:
+            raise GanZooError(f"imagefolder: cannot read {p}: {e}") from None
+        parts = p.relative_to(root).parts
+        labels.append(cls_index[parts[0]] if len(parts) > 1 else -1)
+    return ImageSet("imagefolder", torch.stack(images), torch.tensor(labels), len(classes))

@@ -1,0 +1,66 @@
+"""Adversarial losses as pure functions of discriminator outputs (logits / critic values).
+
+All are *losses to minimise*; each comment names the equation it implements.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def gan_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """-(E log D(x) + E log(1 - D(G(z)))), Goodfellow et al. eq. 1 / seed 000 eq. 2.3, D = sigmoid(logit).
+
+    softplus(-l) = -log sigmoid(l) and softplus(l) = -log(1 - sigmoid(l)), stable for any logit.
+    """
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def gan_generator_loss(fake_logits: torch.Tensor, kind: str = "nonsaturating") -> torch.Tensor:
+    """Generator loss on D(G(z)).
+
+    minimax:       E log(1 - D(G(z)))     (seed 000 eq. 2.4, Goodfellow Alg. 1)
+    nonsaturating: -E log D(G(z))         (Goodfellow et al. §3: "maximize log D(G(z))" for strong early gradients)
+    """
+    if kind == "minimax":
+        return -F.softplus(fake_logits).mean()
+    if kind == "nonsaturating":
+        return F.softplus(-fake_logits).mean()
+    raise ValueError(f"unknown GAN generator loss '{kind}' (minimax or nonsaturating)")
+
+
+def wasserstein_critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    """-(E f(x) - E f(G(z))): the critic maximises the Kantorovich-Rubinstein dual (seed 000 eq. 2.17)."""
+    return fake_scores.mean() - real_scores.mean()
+
+
+def wasserstein_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
+    """-E f(G(z)) (Arjovsky et al. Alg. 1 line 10; Gulrajani et al. Alg. 1 line 12)."""
+    return -fake_scores.mean()
+
+
+# --- closed forms used by tests and by the docs (Goodfellow et al. Prop. 1, Thm. 1) ---
+
+def optimal_discriminator(p_data: torch.Tensor, p_model: torch.Tensor) -> torch.Tensor:
+    """D*(x) = p_d(x) / (p_d(x) + p_g(x))  (seed 000 Prop. 2)."""
+    return p_data / (p_data + p_model)
+
+
+def gan_value(d: torch.Tensor, p_data: torch.Tensor, p_model: torch.Tensor) -> torch.Tensor:
+    """V(D, G) = E_pd log D + E_pg log(1 - D) for discrete distributions on a common support."""
+    return (p_data * torch.log(d)).sum() + (p_model * torch.log1p(-d)).sum()
+
+
+def jensen_shannon(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    m = 0.5 * (p + q)
+
+    def kl(a, b):
+        mask = a > 0
+        return (a[mask] * (a[mask] / b[mask]).log()).sum()
+
+    return 0.5 * kl(p, m) + 0.5 * kl(q, m)
+
+
+LOG4 = math.log(4.0)

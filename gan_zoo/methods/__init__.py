@@ -1,0 +1,8 @@
+"""One LightningModule per method; importing this package registers them all.
+
+Each method file is self-contained: its config (paper defaults, cited) and its training_step.
+"""
+from . import gan, wgan, wgan_gp  # noqa: F401
+from .base import DivergenceError, GenerativeMethod, MethodConfig, frozen
+
+__all__ = ["DivergenceError", "GenerativeMethod", "MethodConfig", "frozen"]

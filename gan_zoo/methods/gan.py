@@ -1,0 +1,97 @@
+"""GAN (Goodfellow et al. 2014), Algorithm 1 of seed 000 §2.2 with k = 1 discriminator step."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ..losses import gan_discriminator_loss, gan_generator_loss
+from ..nets import build_critic, build_generator
+from ..registry import GanZooError, register_method
+from .base import GenerativeMethod, MethodConfig, frozen
+
+
+@dataclass
+class GANConfig(MethodConfig):
+    # Goodfellow et al. Alg. 1 uses k = 1 discriminator step per generator step ("the least expensive option").
+    n_critic: int = 1
+    # Goodfellow et al. §3: in practice G maximises log D(G(z)) (non-saturating); "minimax" is eq. 2.4 as printed.
+    loss: str = "nonsaturating"
+    # Goodfellow et al. leave the optimiser open ("any standard gradient-based learning rule"; they used
+    # momentum SGD). We use Radford et al.'s Adam(2e-4, beta1 0.5), the setting later GAN work standardised on.
+    lr: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+
+    @classmethod
+    def for_data(cls, info):
+        # Points: 2-D noise into the MLPs of gan_zoo/nets/factory.py (seed 000 §5.1.1's topology).
+        return cls(z_dim=2) if not info.is_image else cls()
+
+    def validate(self):
+        super().validate()
+        if self.loss not in ("minimax", "nonsaturating"):
+            raise GanZooError(f"loss must be minimax or nonsaturating, not '{self.loss}'")
+
+
+class _GANBase(GenerativeMethod):
+    """GAN and DCGAN share this file's training step; DCGAN differs only in its preset (below)."""
+
+    def __init__(self, config, data_info):
+        super().__init__(config, data_info)
+        self.generator = build_generator(config.arch, data_info, config.z_dim, config.width)
+        self.critic = build_critic(config.arch, data_info, config.width, norm="batch")  # D, as logits
+
+    def configure_optimizers(self):
+        c = self.config
+        opt_g = torch.optim.Adam(self.generator.parameters(), lr=c.lr, betas=(c.beta1, c.beta2))
+        opt_d = torch.optim.Adam(self.critic.parameters(), lr=c.lr, betas=(c.beta1, c.beta2))
+        return opt_g, opt_d
+
+    def training_step(self, batch, batch_idx):
+        x, _ = batch
+        m = x.shape[0]
+        opt_g, opt_d = self.optimizers()
+
+        # Alg. 1 lines 3-5: ascend (1/m) sum [log D(x_i) + log(1 - D(G(z_i)))], i.e. descend its negative.
+        fake = self.generator(self.noise(m)).detach()
+        loss_d = gan_discriminator_loss(self.critic(x), self.critic(fake))
+        opt_d.zero_grad(set_to_none=True)
+        self.manual_backward(loss_d)
+        opt_d.step()
+        self.record({"loss/critic": loss_d})
+
+        # Alg. 1 lines 7-8: one generator step after k discriminator steps.
+        if self.is_generator_turn():
+            with frozen(self.critic):
+                loss_g = gan_generator_loss(self.critic(self.generator(self.noise(m))), self.config.loss)
+            opt_g.zero_grad(set_to_none=True)
+            self.manual_backward(loss_g)
+            opt_g.step()
+            self.record({"loss/generator": loss_g})
+
+
+@register_method("gan", GANConfig, "Goodfellow et al. 2014 (seed 000 §2.2, Alg. 1)",
+                 "minimax / non-saturating GAN; MLP for points, DCGAN nets for images")
+class GAN(_GANBase):
+    pass
+
+
+@dataclass
+class DCGANConfig(GANConfig):
+    # Radford et al. 2016 §4: Adam lr 0.0002, beta1 0.5, mini-batch 128, z in R^100, N(0, 0.02) init,
+    # LeakyReLU slope 0.2 (in gan_zoo/nets/dcgan.py).
+    batch_size: int = 128
+    arch: str = "dcgan"
+
+    @classmethod
+    def for_data(cls, info):
+        if not info.is_image:
+            raise GanZooError("dcgan is an image architecture preset; for points use 'gan'")
+        return cls()
+
+
+@register_method("dcgan", DCGANConfig, "Radford, Metz & Chintala 2016 (seed 003 §1.4)",
+                 "GAN with the DCGAN architecture guidelines and Adam(2e-4, 0.5)")
+class DCGAN(_GANBase):
+    pass
