@@ -28,6 +28,8 @@ EXIT_USER_ERROR = 2
 def _quiet_libraries() -> None:
     os.environ.setdefault("PYTHONWARNINGS", "ignore")  # DDP child processes inherit this
     warnings.filterwarnings("ignore")
+    import lightning.pytorch  # noqa: F401  (it sets its loggers to INFO on import: quiet them after)
+
     for name in ("lightning", "lightning.pytorch", "lightning.fabric", "pytorch_lightning"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
