@@ -1,6 +1,9 @@
 """Pure metric functions (tensors in, numbers out); the stateful/CLI layer sits above."""
+from .ddm import ddm, ddm_dense, ddm_relative, log_mean_kernel
 from .fid import frechet_distance, kernel_inception_distance
+from .inception_score import inception_score
 from .modes import mode_coverage
 from .w1 import wasserstein1
 
-__all__ = ["wasserstein1", "mode_coverage", "frechet_distance", "kernel_inception_distance"]
+__all__ = ["wasserstein1", "mode_coverage", "frechet_distance", "kernel_inception_distance", "ddm", "ddm_dense",
+           "ddm_relative", "log_mean_kernel", "inception_score"]
