@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import torch
 
 from ..losses import gan_discriminator_loss, gan_generator_loss
+from ..losses.fgan import DIVERGENCES, fgan_critic_loss, fgan_generator_loss, get_divergence
 from ..nets import build_critic, build_generator
 from ..registry import GanZooError, register_method
 from .base import GenerativeMethod, MethodConfig, frozen
@@ -22,6 +23,11 @@ class GANConfig(MethodConfig):
     lr: float = 2e-4
     beta1: float = 0.5
     beta2: float = 0.999
+    # f-GAN (Nowozin et al. 2016, seed 003 §1.7): train on the variational bound of an f-divergence
+    # (kl, reverse-kl, pearson, neyman, hellinger, js, gan, tv; gan_zoo/losses/fgan.py). "none": the plain
+    # GAN losses above. With a divergence, loss=nonsaturating is f-GAN §3.2's generator alternative,
+    # loss=minimax the saddle point of eq. 7.
+    divergence: str = "none"
 
     @classmethod
     def for_data(cls, info):
@@ -32,6 +38,8 @@ class GANConfig(MethodConfig):
         super().validate()
         if self.loss not in ("minimax", "nonsaturating"):
             raise GanZooError(f"loss must be minimax or nonsaturating, not '{self.loss}'")
+        if self.divergence != "none" and self.divergence not in DIVERGENCES:
+            raise GanZooError(f"unknown divergence '{self.divergence}'; known: none, {', '.join(DIVERGENCES)}")
 
 
 class _GANBase(GenerativeMethod):
@@ -41,6 +49,8 @@ class _GANBase(GenerativeMethod):
         super().__init__(config, data_info)
         self.generator = build_generator(config.arch, data_info, config.z_dim, config.width)
         self.critic = build_critic(config.arch, data_info, config.width, norm="batch")  # D, as logits
+        # f-GAN: the critic's raw output is V, and T = g_f(V) (f-GAN eq. 7); None: the plain GAN.
+        self.fdiv = None if config.divergence == "none" else get_divergence(config.divergence)
 
     def configure_optimizers(self):
         c = self.config
@@ -54,17 +64,28 @@ class _GANBase(GenerativeMethod):
         opt_g, opt_d = self.optimizers()
 
         # Alg. 1 lines 3-5: ascend (1/m) sum [log D(x_i) + log(1 - D(G(z_i)))], i.e. descend its negative.
+        # f-GAN Alg. 1 line 3: ascend F = E_P[g_f(V(x))] - E_Q[f*(g_f(V(G(z))))] (the "gan" row is this loss).
         fake = self.generator(self.noise(m)).detach()
-        loss_d = gan_discriminator_loss(self.critic(x), self.critic(fake))
+        real_v, fake_v = self.critic(x), self.critic(fake)
+        if self.fdiv is None:
+            loss_d = gan_discriminator_loss(real_v, fake_v)
+        else:
+            loss_d = fgan_critic_loss(real_v, fake_v, self.fdiv)
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(loss_d)
         opt_d.step()
         self.record({"loss/critic": loss_d})
+        if self.fdiv is not None:  # -loss_d is the variational lower bound on D_f(P || Q)
+            self.record({"divergence/estimate": -loss_d})
 
         # Alg. 1 lines 7-8: one generator step after k discriminator steps.
         if self.is_generator_turn():
             with frozen(self.critic):
-                loss_g = gan_generator_loss(self.critic(self.generator(self.noise(m))), self.config.loss)
+                fake_v = self.critic(self.generator(self.noise(m)))
+                if self.fdiv is None:
+                    loss_g = gan_generator_loss(fake_v, self.config.loss)
+                else:  # Alg. 1 line 4 (minimax) or f-GAN §3.2's alternative (nonsaturating)
+                    loss_g = fgan_generator_loss(fake_v, self.fdiv, self.config.loss)
             opt_g.zero_grad(set_to_none=True)
             self.manual_backward(loss_g)
             opt_g.step()

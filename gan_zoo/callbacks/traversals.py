@@ -1,0 +1,100 @@
+"""Latent traversals for InfoGAN (Chen et al. 2016 Fig. 2), to TensorBoard and PNG every N generator steps.
+
+Images: one grid per continuous code j: one row per categorical value, columns along c_j from -r to r
+(r = ``traversal_range``, 2 in the paper's figure), the other continuous codes at 0 and the noise fixed
+for the whole grid, so a row changes only with c_j and a column only with the category. With no
+continuous code: one row per category, columns with different noise.
+Points: samples coloured by their categorical code.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning as L
+import torch
+
+N_COLUMNS = 10
+
+
+@torch.no_grad()
+def traversal_grids(method, n_columns: int = N_COLUMNS, seed: int = 4321) -> dict[str, torch.Tensor]:
+    """{name: (n_rows * n_columns, C, H, W) samples in [-1, 1]} for an InfoGAN-like method."""
+    c = method.config
+    g = torch.Generator().manual_seed(seed)
+    k = max(c.categorical, 1)
+    rows = torch.arange(k).repeat_interleave(n_columns)  # category of each cell, row-major
+    n = len(rows)
+    noise = (torch.rand(1, c.z_dim, generator=g) * 2 - 1).expand(n, -1)
+    out = {}
+    cat = {"categorical": rows} if c.categorical else {}
+    if c.continuous == 0:
+        free_noise = torch.rand(n_columns, c.z_dim, generator=g) * 2 - 1
+        out["categorical"] = method.sample(n, codes={**cat, "noise": free_noise.repeat(k, 1)})
+        return out
+    values = torch.linspace(-c.traversal_range, c.traversal_range, n_columns)
+    for j in range(c.continuous):
+        cont = torch.zeros(n, c.continuous)
+        cont[:, j] = values.repeat(k)
+        out[f"c{j + 1}"] = method.sample(n, codes={**cat, "continuous": cont, "noise": noise})
+    return out
+
+
+class LatentTraversals(L.Callback):
+    def __init__(self, out_dir: str | Path, every: int = 500):
+        self.out_dir, self.every = Path(out_dir), max(int(every), 1)
+        self.last_pngs: list[Path] = []
+
+    def on_generator_step(self, trainer, method) -> None:
+        if method.generator_steps % self.every == 0:
+            self.write(trainer, method)
+
+    def on_train_end(self, trainer, method) -> None:
+        self.write(trainer, method)
+
+    def write(self, trainer, method) -> None:
+        if trainer.global_rank != 0:
+            return
+        step = method.generator_steps
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        exp = getattr(trainer.logger, "experiment", None) if trainer.logger else None
+        self.last_pngs = []
+        if method.data_info.is_image:
+            from torchvision.utils import make_grid, save_image
+
+            for name, x in traversal_grids(method).items():
+                grid = make_grid(x.float().cpu().clamp(-1, 1) * 0.5 + 0.5, nrow=N_COLUMNS, padding=2)
+                png = self.out_dir / f"{name}_step_{step:07d}.png"
+                save_image(grid, png)
+                self.last_pngs.append(png)
+                if exp is not None and hasattr(exp, "add_image"):
+                    exp.add_image(f"traversals/{name}", grid, step)
+        else:
+            self._points(method, step, exp)
+
+    @torch.no_grad()
+    def _points(self, method, step, exp) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from .pictures import _fig_to_array
+
+        c = method.config
+        k = max(c.categorical, 1)
+        n_per = 200
+        fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
+        g = torch.Generator().manual_seed(4321)
+        for i in range(k):
+            codes = {"categorical": torch.full((n_per,), i)} if c.categorical else {}
+            x = method.sample(n_per, g, codes=codes).float().cpu()
+            ax.scatter(x[:, 0], x[:, 1], s=3, color=plt.cm.tab10(i % 10), label=f"c1={i}")
+        ax.legend(loc="upper right", fontsize=6, markerscale=3)
+        ax.set_title(f"infogan samples by categorical code, step {step}", fontsize=9)
+        fig.tight_layout()
+        png = self.out_dir / f"categorical_step_{step:07d}.png"
+        fig.savefig(png)
+        self.last_pngs.append(png)
+        if exp is not None and hasattr(exp, "add_image"):
+            exp.add_image("traversals/categorical", _fig_to_array(fig), step, dataformats="HWC")
+        plt.close(fig)
