@@ -165,6 +165,8 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
     pictures = SamplePictures(run_dir / "samples", every=every)
     checkpoints = PeriodicCheckpoint(run_dir / "checkpoints", every=checkpoint_every or max(steps // 5, 1))
     callbacks = [pictures, CriticHistograms(every), checkpoints]
+    if hasattr(model, "extra_callbacks"):  # a method's own pictures (e.g. InfoGAN's latent traversals)
+        callbacks += model.extra_callbacks(run_dir, every)
     if progress:
         callbacks.append(StepProgress(steps, every=max(1, min(model.config.log_every, steps // 100 or 1))))
     trainer = build_trainer(run_dir, callbacks, gpus, nodes, precision, accelerator)
