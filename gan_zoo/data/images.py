@@ -80,7 +80,44 @@ def _torchvision_load(name: str, cls_name: str, data_dir: str | None, download: 
         ) from None
 
 
+def _read_idx(path: Path) -> np.ndarray:
+    """An idx file (LeCun's MNIST format, raw or gzipped): magic 0x0000TTNN big-endian, NN dims, then data."""
+    import gzip
+
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:  # 0x08: unsigned byte
+        raise GanZooError(f"{path}: not an idx file of unsigned bytes")
+    nd = raw[3]
+    dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(nd))
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * nd)
+    if data.size != int(np.prod(dims)):
+        raise GanZooError(f"{path}: truncated idx file ({data.size} bytes for shape {dims})")
+    return data.reshape(dims)
+
+
+def _idx_pair(name: str, cls_name: str, split: str, data_dir) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """Images and labels read by us from ``<root>/<Cls>/raw``, where torchvision would not: it only reads
+    the uncompressed files and un-gzips only what it downloaded itself. None when the files are absent."""
+    raw = (Path(data_dir) if data_dir else default_data_dir()) / cls_name / "raw"
+    prefix = "train" if split == "train" else "t10k"
+    found = []
+    for stem in (f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"):
+        cands = [raw / stem, raw / f"{stem}.gz"]
+        hit = next((c for c in cands if c.is_file()), None)
+        if hit is None:
+            return None
+        found.append(hit)
+    images, labels = _read_idx(found[0]), _read_idx(found[1])
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise GanZooError(f"{name}: {found[0].name} {images.shape} and {found[1].name} {labels.shape} do not match")
+    return torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))
+
+
 def _mnist_like(name: str, cls_name: str, split: str, data_dir, download) -> ImageSet:
+    if not download:
+        pair = _idx_pair(name, cls_name, split, data_dir)
+        if pair is not None:
+            return ImageSet(name, pair[0].unsqueeze(1).contiguous(), pair[1], 10)
     ds = _torchvision_load(name, cls_name, data_dir, download, train=(split == "train"))
     return ImageSet(name, ds.data.unsqueeze(1).contiguous(), ds.targets.clone().long(), 10)
 
@@ -97,9 +134,41 @@ def fashion_mnist(split: str = "train", data_dir=None, download=False, **_) -> I
 
 @register_dataset("cifar10", "images", "CIFAR-10 32x32 colour (torchvision; --data-dir, --download)")
 def cifar10(split: str = "train", data_dir=None, download=False, **_) -> ImageSet:
-    ds = _torchvision_load("cifar10", "CIFAR10", data_dir, download, train=(split == "train"))
+    try:
+        ds = _torchvision_load("cifar10", "CIFAR10", data_dir, download, train=(split == "train"))
+    except GanZooError:
+        # torchvision refuses any batch file whose md5 is not the official one (`_check_integrity`), so a
+        # re-pickled or hand-written CIFAR-10 folder in the same format is "corrupted" to it. Read the
+        # pickle batches ourselves when they are all there; otherwise keep torchvision's error.
+        folder = (Path(data_dir) if data_dir else default_data_dir()) / "cifar-10-batches-py"
+        names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
+        if not all((folder / n).is_file() for n in names):
+            raise
+        images, labels = _read_cifar_batches(folder, names)
+        return ImageSet("cifar10", images, labels, 10)
     images = torch.from_numpy(np.ascontiguousarray(ds.data)).permute(0, 3, 1, 2).contiguous()
     return ImageSet("cifar10", images, torch.tensor(ds.targets, dtype=torch.long), 10)
+
+
+def _read_cifar_batches(folder: Path, names: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    """CIFAR-10 python batches: pickled dicts with b"data" (N, 3072) uint8, channel-major, and b"labels"."""
+    import pickle
+
+    data, labels = [], []
+    for n in names:
+        try:
+            with open(folder / n, "rb") as f:
+                entry = pickle.load(f, encoding="bytes")
+            x = np.asarray(entry.get(b"data", entry.get("data")), dtype=np.uint8)
+            y = entry.get(b"labels", entry.get("labels"))
+            if x.ndim != 2 or x.shape[1] != 3 * 32 * 32 or y is None or len(y) != len(x):
+                raise ValueError(f"data {x.shape}, {0 if y is None else len(y)} labels")
+        except Exception as e:  # unpickling errors, a foreign dict, wrong shapes
+            raise GanZooError(f"cifar10: {folder / n} is not a CIFAR-10 batch ({type(e).__name__}: {e})") from None
+        data.append(x)
+        labels.extend(int(v) for v in y)
+    images = torch.from_numpy(np.concatenate(data).reshape(-1, 3, 32, 32).copy())
+    return images, torch.tensor(labels, dtype=torch.long)
 
 
 @register_dataset("svhn", "images", "SVHN 32x32 house numbers (torchvision; --data-dir, --download)")
