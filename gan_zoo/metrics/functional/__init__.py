@@ -3,7 +3,7 @@ from .ddm import ddm, ddm_dense, ddm_relative, log_mean_kernel
 from .fid import frechet_distance, kernel_inception_distance
 from .inception_score import inception_score
 from .modes import mode_coverage
-from .w1 import wasserstein1
+from .w1 import w1, wasserstein1, wasserstein1_sinkhorn
 
-__all__ = ["wasserstein1", "mode_coverage", "frechet_distance", "kernel_inception_distance", "ddm", "ddm_dense",
+__all__ = ["wasserstein1", "wasserstein1_sinkhorn", "w1", "mode_coverage", "frechet_distance", "kernel_inception_distance", "ddm", "ddm_dense",
            "ddm_relative", "log_mean_kernel", "inception_score"]

@@ -1,0 +1,178 @@
+"""``ganzoo eval {is,ddm,fid,kid,w1,nll,modes} --samples DIR`` and ``ganzoo classifier train``.
+
+The sample folder's manifest (written by ``ganzoo sample``) names the dataset and the checkpoint;
+``--data`` / ``--classifier`` override it. Every result prints with its protocol; ``--json`` prints the
+same dict as JSON on stdout.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .main import _quiet_libraries, console, friendly
+
+eval_app = typer.Typer(no_args_is_help=True, help="Evaluate a sample folder (from `ganzoo sample`).")
+classifier_app = typer.Typer(no_args_is_help=True, help="Dataset classifiers: DDM's embedding and a classifier score.")
+
+SAMPLES = typer.Option(..., "--samples", help="sample folder written by `ganzoo sample`")
+DATA = typer.Option(None, "--data", help="dataset (default: the manifest's)")
+CLASSIFIER = typer.Option(None, "--classifier", help="classifier checkpoint (default: runs/classifiers/<data>/classifier.ckpt)")
+EXTRACTOR = typer.Option("inception", "--extractor", help="inception | classifier")
+JSON = typer.Option(False, "--json", help="print the result as JSON")
+DEVICE = typer.Option(None, "--device", help="cpu | cuda (default: cuda when available)")
+
+
+def _load(samples: Path, data: Optional[str]):
+    from gan_zoo.io import read_samples
+
+    x, manifest = read_samples(samples)
+    return x, (data or manifest.get("data")), manifest
+
+
+def _show(result: dict, as_json: bool, samples: Path) -> None:
+    result = {**result, "samples": str(samples)}
+    if as_json:
+        print(json.dumps(result, indent=2, default=str))
+        return
+    name, v = result["metric"].upper(), result["value"]
+    pm = f" ± {result['std']:.4g}" if "std" in result else ""
+    extra = ""
+    if "hq_fraction" in result:
+        extra = f" of {result['protocol']['n_modes']}, high-quality fraction {result['hq_fraction']:.4f}"
+    if "bits_per_dim" in result:
+        extra = f" nats ({result['bits_per_dim']:.4f} bits/dim)"
+    console.print(f"{name} = {v:.6g}{pm}{extra}   ({result['better']} is better)", highlight=False)
+    ref = result.get("reference")
+    if ref:
+        rpm = f" ± {ref['std']:.4g}" if "std" in ref else ""
+        console.print(f"  reference, {ref['name']} (n={ref['n_samples']}): {ref['value']:.6g}{rpm}", highlight=False)
+    console.print("  protocol: " + "; ".join(f"{k}={v}" for k, v in result["protocol"].items() if v is not None),
+                  highlight=False, soft_wrap=True)
+
+
+@eval_app.command("is")
+@friendly
+def eval_is(samples: Path = SAMPLES, data: Optional[str] = DATA, classifier: Optional[Path] = CLASSIFIER,
+            extractor: str = EXTRACTOR, splits: int = typer.Option(10, "--splits", help="Salimans et al. 2016: 10"),
+            reference: bool = typer.Option(True, "--reference/--no-reference", help="also score the test split"),
+            as_json: bool = JSON, device: Optional[str] = DEVICE):
+    """Inception Score, mean ± std over splits (higher is better)."""
+    _quiet_libraries()
+    from gan_zoo.metrics.evaluate import evaluate_is
+
+    x, data, _ = _load(samples, data)
+    r = evaluate_is(x, data, extractor, classifier, splits, reference and data is not None, device, progress="IS")
+    _show(r, as_json, samples)
+
+
+@eval_app.command("ddm")
+@friendly
+def eval_ddm(samples: Path = SAMPLES, data: Optional[str] = DATA, classifier: Optional[Path] = CLASSIFIER,
+             squared: bool = typer.Option(False, "--squared", help="D = squared Euclidean (default Euclidean)"),
+             form: str = typer.Option("3.4", "--form", help="3.4 (default) or 3.5 (relative to the train set)"),
+             reference: bool = typer.Option(True, "--reference/--no-reference", help="the Training Set row"),
+             as_json: bool = JSON, device: Optional[str] = DEVICE):
+    """DDM (Basart 2017 eq. 3.4) against the test split on classifier logits (lower is better)."""
+    _quiet_libraries()
+    from gan_zoo.metrics.evaluate import evaluate_ddm
+
+    x, data, _ = _load(samples, data)
+    _show(evaluate_ddm(x, data, classifier, squared, form, reference, device, progress="DDM"), as_json, samples)
+
+
+@eval_app.command("fid")
+@friendly
+def eval_fid(samples: Path = SAMPLES, data: Optional[str] = DATA, classifier: Optional[Path] = CLASSIFIER,
+             extractor: str = EXTRACTOR, as_json: bool = JSON, device: Optional[str] = DEVICE):
+    """Fréchet distance to the test split's features (lower is better)."""
+    _quiet_libraries()
+    from gan_zoo.metrics.evaluate import evaluate_fid
+
+    x, data, _ = _load(samples, data)
+    _show(evaluate_fid(x, data, extractor, classifier, device, progress="FID"), as_json, samples)
+
+
+@eval_app.command("kid")
+@friendly
+def eval_kid(samples: Path = SAMPLES, data: Optional[str] = DATA, classifier: Optional[Path] = CLASSIFIER,
+             extractor: str = EXTRACTOR, subsets: int = typer.Option(100, "--subsets", help="torchmetrics default"),
+             subset_size: int = typer.Option(1000, "--subset-size", help="torchmetrics default (capped at n)"),
+             as_json: bool = JSON, device: Optional[str] = DEVICE):
+    """Kernel Inception Distance to the test split (lower is better)."""
+    _quiet_libraries()
+    from gan_zoo.metrics.evaluate import evaluate_kid
+
+    x, data, _ = _load(samples, data)
+    _show(evaluate_kid(x, data, extractor, classifier, subsets, subset_size, device, progress="KID"), as_json, samples)
+
+
+@eval_app.command("w1")
+@friendly
+def eval_w1(samples: Path = SAMPLES, data: Optional[str] = DATA,
+            method: str = typer.Option("auto", "--method", help="exact | sinkhorn | auto (exact up to 5000 points)"),
+            seed: int = typer.Option(0, "--seed"), as_json: bool = JSON):
+    """W1 between the sample points and as many data points (lower is better)."""
+    from gan_zoo.metrics.evaluate import evaluate_w1
+
+    x, data, _ = _load(samples, data)
+    _show(evaluate_w1(x, data, method, None, seed), as_json, samples)
+
+
+@eval_app.command("modes")
+@friendly
+def eval_modes(samples: Path = SAMPLES, data: Optional[str] = DATA,
+               n_sigma: float = typer.Option(3.0, "--n-sigma", help="VEEGAN §5.1: 3 standard deviations"),
+               as_json: bool = JSON):
+    """Modes captured and the high-quality fraction for Gaussian mixtures (VEEGAN)."""
+    from gan_zoo.metrics.evaluate import evaluate_modes
+
+    x, data, _ = _load(samples, data)
+    _show(evaluate_modes(x, data, n_sigma), as_json, samples)
+
+
+@eval_app.command("nll")
+@friendly
+def eval_nll(samples: Path = SAMPLES, data: Optional[str] = DATA,
+             checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="default: the manifest's"),
+             n: int = typer.Option(10_000, "--n", help="held-out points (point sets)"), as_json: bool = JSON):
+    """Exact NLL of held-out data under the model that wrote the folder (needs log_prob)."""
+    _quiet_libraries()
+    from gan_zoo.io import read_manifest
+    from gan_zoo.metrics.evaluate import evaluate_nll
+    from gan_zoo.registry import GanZooError
+    from gan_zoo.training import load_method
+
+    if not samples.is_dir():
+        raise GanZooError(f"sample folder {samples} does not exist")
+    manifest = read_manifest(samples)
+    ckpt = checkpoint or manifest.get("checkpoint")
+    if not ckpt:
+        raise GanZooError(f"{samples} has no manifest naming a checkpoint; pass --checkpoint")
+    _show(evaluate_nll(load_method(ckpt), data or manifest.get("data"), n), as_json, samples)
+
+
+@classifier_app.command("train")
+@friendly
+def classifier_train(data: str = typer.Option(..., "--data", help="an image dataset with labels"),
+                     epochs: int = typer.Option(10, "--epochs", help="default 10 (our choice; see extractors.py)"),
+                     out: Optional[Path] = typer.Option(None, "--out", help="default runs/classifiers/<data>/classifier.ckpt"),
+                     seed: int = typer.Option(0, "--seed"), data_dir: Optional[str] = typer.Option(None, "--data-dir"),
+                     download: bool = typer.Option(False, "--download"), device: Optional[str] = DEVICE,
+                     as_json: bool = JSON):
+    """Train the dataset classifier (ConvNet4 for 28 px, WRN-16-4 otherwise) and print test accuracy."""
+    _quiet_libraries()
+    from gan_zoo.metrics.extractors import train_classifier
+
+    def log(epoch, total, loss):
+        if not as_json:
+            console.print(f"epoch {epoch}/{total}: train loss {loss:.4f}", highlight=False)
+
+    _, meta = train_classifier(data, epochs, out, seed=seed, data_dir=data_dir, download=download, device=device, log=log)
+    if as_json:
+        print(json.dumps(meta, indent=2, default=str))
+    else:
+        console.print(f"test accuracy {meta['test_accuracy']:.4f} on {meta['n_test']} {data} test images "
+                      f"({meta['arch']}, {epochs} epochs); saved {meta['path']}", highlight=False)
