@@ -168,6 +168,12 @@ def sample(
     console.print(f"wrote {n} samples of {method.method_name} ({method.data_info.name}) to {folder}")
 
 
+from .evaluate import classifier_app, eval_app  # noqa: E402  (needs friendly/console above)
+
+app.add_typer(eval_app, name="eval")
+app.add_typer(classifier_app, name="classifier")
+
+
 def main() -> None:
     """Console-script entry: usage errors also become one line (no usage box, no traceback)."""
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
