@@ -1,0 +1,133 @@
+"""WAE-GAN (Tolstikhin et al. 2018, Alg. 1; seed 002 Algorithm 1, notes 002 §1.8, §4.2).
+
+A deterministic encoder Q_phi, decoder G_theta and a latent adversary D_gamma that sees latent codes only:
+
+    D ascends   (lambda/n) sum_i log D(z_i) + log(1 - D(z~_i))          z_i ~ P_Z = N(0, sigma_z^2 I), z~_i = Q(x_i)
+    Q, G descend (1/n) sum_i c(x_i, G(z~_i)) - lambda * log D(z~_i)      (the non-saturating term)
+
+c is the squared L2 distance. The adversary is ``self.latent_critic`` (not ``self.critic``: it lives in
+latent space, so the data-space pictures must not draw it). Samples are G(z), z ~ P_Z.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..nets.autoencoder import build_autoencoder
+from ..registry import GanZooError, register_method
+from .base import GenerativeMethod, MethodConfig, frozen
+
+
+@dataclass
+class WAEGANConfig(MethodConfig):
+    # paper_defaults.md §5 (WAE paper §4, WAE code): latent size 8 for MNIST (28 px), 64 for CelebA.
+    z_dim: int = 8
+    # §5: prior N(0, sigma_z^2 I), sigma_z = 1 (code `pz_scale = 1`).
+    sigma_z: float = 1.0
+    # §5: lambda = 10 in all the paper's reported experiments (code: 100 for CelebA; `--set lam=100`).
+    lam: float = 10.0
+    # §5: c(x, y) = ||x - y||^2, times 0.05 in the WAE code (pixel sum, batch mean); points: unscaled (1.0).
+    recon_scale: float = 0.05
+    # Seed 002 (WAE-GAN adversary, CelebA): z -> 4 x (FC_512, ReLU) -> FC_1 (the MNIST code uses the same).
+    adv_width: int = 512
+    adv_depth: int = 4
+    # §5 (WAE code): Adam beta1 = 0.5; MNIST AE lr 1e-3, adversary lr 5e-4; batch 100.
+    # (CelebA code: AE 3e-4 for WAE-GAN, adversary 1e-3; set by for_data.)
+    lr: float = 1e-3
+    adv_lr: float = 5e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    batch_size: int = 100
+
+    @classmethod
+    def for_data(cls, info):
+        if not info.is_image:
+            # Points: no paper setting. d_z = 2 (the data's dimension), the paper's unscaled cost.
+            return cls(z_dim=2, recon_scale=1.0)
+        if info.shape[-1] >= 32:
+            return cls(z_dim=64, lr=3e-4, adv_lr=1e-3)  # §5 CelebA (32 px colour sets take the same)
+        return cls()
+
+    def validate(self) -> None:
+        super().validate()
+        if self.lam < 0 or self.sigma_z <= 0 or self.recon_scale <= 0:
+            raise GanZooError("lam must be >= 0, sigma_z and recon_scale > 0")
+        if self.adv_width < 1 or self.adv_depth < 1:
+            raise GanZooError("adv_width and adv_depth must be >= 1")
+        if self.arch not in ("auto", "mlp", "dcgan"):
+            raise GanZooError(f"wae-gan builds its own encoder/decoder; arch must be auto, got '{self.arch}'")
+
+
+def latent_adversary(z_dim: int, width: int, depth: int) -> nn.Sequential:
+    """z -> depth x (FC_width, ReLU) -> FC_1: one logit per code (seed 002 WAE-GAN adversary)."""
+    layers, d = [], z_dim
+    for _ in range(depth):
+        layers += [nn.Linear(d, width), nn.ReLU(True)]
+        d = width
+    layers.append(nn.Linear(d, 1))
+    return nn.Sequential(*layers)
+
+
+@register_method("wae-gan", WAEGANConfig, "Tolstikhin et al. 2018 (seed 002 §1.8, Alg. 1)",
+                 "Wasserstein auto-encoder: squared-L2 reconstruction + a GAN on latent codes (adversary on z only)")
+class WAEGAN(GenerativeMethod):
+    def __init__(self, config: WAEGANConfig, data_info):
+        super().__init__(config, data_info)
+        self.encoder, self.decoder = build_autoencoder(data_info, config.z_dim, config.width)
+        self.latent_critic = latent_adversary(config.z_dim, config.adv_width, config.adv_depth)
+
+    def configure_optimizers(self):
+        c = self.config
+        opt_ae = torch.optim.Adam(list(self.encoder.parameters()) + list(self.decoder.parameters()),
+                                  lr=c.lr, betas=(c.beta1, c.beta2))
+        opt_d = torch.optim.Adam(self.latent_critic.parameters(), lr=c.adv_lr, betas=(c.beta1, c.beta2))
+        return opt_ae, opt_d
+
+    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n draws from the prior P_Z = N(0, sigma_z^2 I)."""
+        return self.config.sigma_z * super().noise(n, generator)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None, **condition) -> torch.Tensor:
+        was = self.decoder.training
+        self.decoder.eval()
+        try:
+            return self.decoder(self.noise(n, generator))
+        finally:
+            self.decoder.train(was)
+
+    def reconstruction_cost(self, x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
+        """(1/n) sum_i c(x_i, G(z~_i)), c = recon_scale * ||x - y||^2 over all coordinates."""
+        return self.config.recon_scale * (x - x_rec).flatten(1).pow(2).sum(1).mean()
+
+    def training_step(self, batch, batch_idx):
+        x, _ = batch
+        n = x.shape[0]
+        opt_ae, opt_d = self.optimizers()
+        lam = self.config.lam
+
+        # Alg. 1: sample x_1..x_n, z_1..z_n ~ P_Z, and z~_i = Q(x_i).
+        z = self.noise(n)
+        z_tilde = self.encoder(x)
+
+        # Update D by ascending (lambda/n) sum log D(z_i) + log(1 - D(z~_i)), i.e. descending
+        # lambda * [softplus(-logit(z)) + softplus(logit(z~))] (prior codes labelled real). D sees codes only.
+        d_loss = F.softplus(-self.latent_critic(z)).mean() + F.softplus(self.latent_critic(z_tilde.detach())).mean()
+        opt_d.zero_grad(set_to_none=True)
+        self.manual_backward(lam * d_loss)
+        opt_d.step()
+        self.record({"loss/critic": d_loss})
+
+        # Update Q and G by descending (1/n) sum c(x_i, G(z~_i)) - lambda log D(z~_i), with D frozen.
+        if self.is_generator_turn():
+            recon = self.reconstruction_cost(x, self.decoder(z_tilde))
+            with frozen(self.latent_critic):
+                match = F.softplus(-self.latent_critic(z_tilde)).mean()  # -log D(z~) = softplus(-logit)
+            loss = recon + lam * match
+            opt_ae.zero_grad(set_to_none=True)
+            self.manual_backward(loss)
+            opt_ae.step()
+            self.record({"loss/reconstruction": recon, "penalty/gan": match, "loss/generator": loss})
