@@ -5,6 +5,7 @@ Each method file is self-contained: its config (paper defaults, cited) and its t
 from . import gan, wgan, wgan_gp  # noqa: F401
 from . import ebgan  # noqa: F401
 from . import infogan  # noqa: F401
+from . import vae, wae_gan, wae_mmd  # noqa: F401  (autoencoders, seed 002)
 from .base import DivergenceError, GenerativeMethod, MethodConfig, frozen
 
 __all__ = ["DivergenceError", "GenerativeMethod", "MethodConfig", "frozen"]
