@@ -25,7 +25,13 @@ def points_figure(method, real: torch.Tensor, n: int = 1000, title: str = ""):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fake = method.sample(n, torch.Generator().manual_seed(1234)).float().cpu()
+    # Mixtures (Mixflow, PGAN) expose sample_components: colour samples by component (seed 000 Fig. 5.1).
+    by_component = getattr(method, "sample_components", None)
+    if by_component is not None:
+        fake, comp = by_component(n, torch.Generator().manual_seed(1234))
+        fake, comp = fake.float().cpu(), comp.cpu()
+    else:
+        fake, comp = method.sample(n, torch.Generator().manual_seed(1234)).float().cpu(), None
     real = real[:n].float().cpu()
     both = torch.cat([real, fake])
     lo, hi = both.quantile(0.005, 0).numpy(), both.quantile(0.995, 0).numpy()
@@ -33,7 +39,15 @@ def points_figure(method, real: torch.Tensor, n: int = 1000, title: str = ""):
     lo, hi = lo - pad, hi + pad
     fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
     critic = getattr(method, "critic", None)
-    if critic is not None and not isinstance(critic, torch.nn.ModuleList):
+    if getattr(method, "has_log_prob", False):  # exact density: its log-density contour (Figs 5.1, 5.3)
+        gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 120), np.linspace(lo[1], hi[1], 120))
+        grid = torch.tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32, device=method.device)
+        values = method.log_prob(grid).float().reshape(gx.shape).cpu().numpy()
+        top = values[np.isfinite(values)].max() if np.isfinite(values).any() else 0.0
+        values = np.clip(np.nan_to_num(values, nan=top - 15, neginf=top - 15, posinf=top), top - 15, None)
+        cs = ax.contourf(gx, gy, values, levels=30, cmap="viridis", alpha=0.8)
+        fig.colorbar(cs, ax=ax, fraction=0.046, label="log density")
+    elif critic is not None and not isinstance(critic, torch.nn.ModuleList):
         gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 120), np.linspace(lo[1], hi[1], 120))
         grid = torch.tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32, device=method.device)
         was = critic.training
@@ -43,7 +57,11 @@ def points_figure(method, real: torch.Tensor, n: int = 1000, title: str = ""):
         cs = ax.contourf(gx, gy, values, levels=30, cmap="viridis", alpha=0.8)
         fig.colorbar(cs, ax=ax, fraction=0.046, label="critic value")
     ax.scatter(real[:, 0], real[:, 1], s=3, c="tab:blue", alpha=0.5, label="data")
-    ax.scatter(fake[:, 0], fake[:, 1], s=3, c="tab:orange", alpha=0.7, label="samples")
+    if comp is None:
+        ax.scatter(fake[:, 0], fake[:, 1], s=3, c="tab:orange", alpha=0.7, label="samples")
+    else:
+        ax.scatter(fake[:, 0], fake[:, 1], s=3, c=comp.numpy() % 10, cmap="tab10", vmin=0, vmax=9, alpha=0.8,
+                   label="samples (colour = component)")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.legend(loc="upper right", fontsize=7)
@@ -57,6 +75,12 @@ def image_grid(method, n: int = 64) -> torch.Tensor:
     """A (3, H, W) grid in [0, 1] of n samples from fixed noise."""
     from torchvision.utils import make_grid
 
+    k = getattr(method, "num_components", 0)
+    if k and hasattr(method, "sample_components"):  # mixtures: one row of samples per component
+        per = max(n // k, 1)
+        g = torch.Generator().manual_seed(1234)
+        x = torch.cat([method.sample_components(per, g, component=i)[0].float().cpu() for i in range(k)])
+        return make_grid(x.clamp(-1, 1) * 0.5 + 0.5, nrow=per, padding=2)
     x = method.sample(n, torch.Generator().manual_seed(1234)).float().cpu()
     return make_grid(x.clamp(-1, 1) * 0.5 + 0.5, nrow=int(n**0.5), padding=2)
 

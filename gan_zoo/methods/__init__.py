@@ -6,6 +6,7 @@ from . import gan, wgan, wgan_gp  # noqa: F401
 from . import ebgan  # noqa: F401
 from . import infogan  # noqa: F401
 from . import vae, wae_gan, wae_mmd  # noqa: F401  (autoencoders, seed 002)
+from . import nice, flowgan, mixflow, pgan  # noqa: F401  (flows, seed 000)
 from .base import DivergenceError, GenerativeMethod, MethodConfig, frozen
 
 __all__ = ["DivergenceError", "GenerativeMethod", "MethodConfig", "frozen"]
