@@ -16,8 +16,8 @@ divergence is always sum q f(p/q) with the f below (so "js" is 2 JSD, and "gan" 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 import torch.nn.functional as F

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 import torch
 
-from ..losses.energy import ebgan_discriminator_loss, ebgan_generator_loss, pull_away_term, reconstruction_energy
+from ..losses.energy import (
+    ebgan_discriminator_loss,
+    ebgan_generator_loss,
+    pull_away_term,
+    reconstruction_energy,
+)
 from ..nets import build_generator, resolve_arch
 from ..nets.energy import ConvAutoEncoder, MLPAutoEncoder, MLPImageGenerator
 from ..registry import GanZooError, register_method
