@@ -59,7 +59,12 @@ def test_points_metrics_are_logged_every_n_generator_steps():
     # NLL of the true density on its own samples ~ its entropy: log(25) + log(2 pi e sigma^2)
     entropy = math.log(25) + math.log(2 * math.pi * math.e * data.std**2)
     assert last["nll"] == pytest.approx(entropy, abs=0.15)
-    assert last["w1"] < 0.3  # two samples of one law on a [-4, 4]^2 grid
+    # A sampler collapsed onto one mode: 1 mode captured, and a W1 many times the perfect sampler's
+    # (which is only the finite-sample noise of 400 points over 25 modes).
+    collapsed = _PerfectSampler(data)
+    collapsed.sample = lambda n, generator=None: data.centers[12] + data.std * torch.randn(n, 2, generator=generator)
+    bad = cb.compute(collapsed)
+    assert bad["modes"] == 1 and bad["w1"] > 4 * last["w1"]
 
 
 def test_image_branch_is_silent_without_a_classifier(tmp_path, monkeypatch):
