@@ -88,6 +88,10 @@ def final_metrics(method, dataset, n: int = 2000, seed: int = 0) -> dict:
         out["w1_data_vs_data"] = wasserstein1(ref, real)  # the finite-sample floor of the estimate
         if getattr(method, "has_log_prob", False):
             out["nll"] = float(-method.log_prob(real.to(method.device)).mean())
+    else:  # images: classifier IS and DDM (Basart 2017 eq. 3.4) when a dataset classifier exists
+        from .callbacks.metrics import PeriodicMetrics
+
+        out.update(PeriodicMetrics(dataset, n=min(n, 1000), seed=seed).compute(method))
     return out
 
 
@@ -122,7 +126,7 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
           resume: str | Path | None = None, data_dir: str | None = None, download: bool = False,
           accelerator: str = "auto", progress: bool = True, picture_every: int | None = None,
           checkpoint_every: int | None = None, data_kwargs: dict | None = None) -> RunResult:
-    from .callbacks import CriticHistograms, PeriodicCheckpoint, SamplePictures, StepProgress
+    from .callbacks import CriticHistograms, PeriodicCheckpoint, PeriodicMetrics, SamplePictures, StepProgress
 
     overrides = dict(overrides or {})
     ckpt = None
@@ -165,6 +169,7 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
     pictures = SamplePictures(run_dir / "samples", every=every)
     checkpoints = PeriodicCheckpoint(run_dir / "checkpoints", every=checkpoint_every or max(steps // 5, 1))
     callbacks = [pictures, CriticHistograms(every), checkpoints]
+    callbacks.append(PeriodicMetrics(dm_probe.dataset, every=every))  # metrics/... at the picture period
     if hasattr(model, "extra_callbacks"):  # a method's own pictures (e.g. InfoGAN's latent traversals)
         callbacks += model.extra_callbacks(run_dir, every)
     if progress:
