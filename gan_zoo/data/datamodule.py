@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, IterableDataset
+from torch.utils.data import IterableDataset
 
 from ..registry import GanZooError, dataset_entry
 
@@ -67,9 +67,9 @@ class BatchStream(IterableDataset):
     def __iter__(self):
         k = self.start
         if self.dataset.kind == "points":
+            g = torch.Generator()  # one generator, re-seeded per batch (creating one per batch costs more)
             while True:
-                g = torch.Generator().manual_seed(_mix(self.seed, self.rank, k))
-                yield self.dataset.sample(self.batch_size, g)
+                yield self.dataset.sample(self.batch_size, g.manual_seed(_mix(self.seed, self.rank, k)))
                 k += 1
         n = len(self.images)
         per_epoch = n // self.batch_size  # drop the ragged last batch, as the papers' loaders do
@@ -107,7 +107,7 @@ class GanDataModule(L.LightningDataModule):
         device = None
         if self.on_device and self.info.is_image and trainer is not None:
             device = trainer.strategy.root_device
-        stream = BatchStream(self.dataset, self.batch_size, self.seed, rank, start, device)
-        # The loader gets its own generator: creating an iterator would otherwise draw from the global
-        # RNG, and a resumed run (which creates one more iterator) would drift from a straight run.
-        return DataLoader(stream, batch_size=None, num_workers=0, generator=torch.Generator())
+        # The stream itself, not a DataLoader around it: batches are already made (and, for images, on the
+        # device), so a loader would only add per-batch work. Nor does iterating it draw from the global
+        # RNG (a DataLoader iterator does), so a resumed run, which starts one more iterator, cannot drift.
+        return BatchStream(self.dataset, self.batch_size, self.seed, rank, start, device)

@@ -9,11 +9,16 @@ algorithm. This file holds only what is the same for all of them:
 - ``record`` of scalars with stable names (``loss/critic``, ``loss/generator`` ...), written to
   TensorBoard every ``log_every`` generator steps: one host-device synchronisation per interval,
   none per step.
-- the divergence guard: non-finite recorded scalars are noted on the device each step and checked
-  at each log/checkpoint, stopping the run with the generator step where it first happened.
+- the divergence guard: each batch's recorded scalars are copied into a device buffer (one op, no
+  synchronisation) and the buffer is scanned at each log/checkpoint, stopping the run with the
+  generator step where a NaN/Inf first appeared.
 - exact resume: the batch counter and the RNG state travel in the checkpoint, and the data stream
   restarts at the batch the counter says.
 - ``sample(n)`` in data space, and ``log_prob`` where a model has one.
+- the plain dispatch: on one device in fp32, with no callback listening to the backward/optimizer
+  hooks, ``manual_backward`` and ``opt.step()`` go straight to torch (Lightning's dispatch through
+  strategy, precision plugin and hooks costs more than a small model's step). Under DDP, mixed
+  precision or a profiler, or when a hook is overridden, Lightning's own path runs unchanged.
 """
 from __future__ import annotations
 
@@ -24,6 +29,10 @@ from typing import Any
 
 import lightning as L
 import torch
+from lightning.pytorch.plugins.precision import Precision
+from lightning.pytorch.profilers import PassThroughProfiler
+from lightning.pytorch.strategies import SingleDeviceStrategy
+from lightning.pytorch.utilities.model_helpers import is_overridden
 from torch import nn
 
 from ..data.datamodule import DataInfo
@@ -62,14 +71,41 @@ class MethodConfig:
 @contextlib.contextmanager
 def frozen(module: nn.Module):
     """No weight gradients for ``module`` inside the block (the generator step does not train D)."""
-    flags = [p.requires_grad for p in module.parameters()]
-    for p in module.parameters():
+    params = list(module.parameters())
+    flags = [p.requires_grad for p in params]
+    for p in params:
         p.requires_grad_(False)
     try:
         yield module
     finally:
-        for p, f in zip(module.parameters(), flags):
+        for p, f in zip(params, flags):
             p.requires_grad_(f)
+
+
+# Hooks Lightning calls around each backward and optimizer step; if nothing overrides them, skipping
+# the dispatch changes nothing.
+_STEP_HOOKS = ("on_before_backward", "on_after_backward", "on_before_optimizer_step")
+
+
+class _PlainOptimizer:
+    """``opt.step()`` straight to torch, counted like LightningOptimizer (so ``trainer.global_step`` is right)."""
+
+    __slots__ = ("optimizer", "progress")
+
+    def __init__(self, optimizer, progress):
+        self.optimizer, self.progress = optimizer, progress
+
+    def step(self, closure=None):
+        self.progress.increment_ready()
+        out = self.optimizer.step(closure)
+        self.progress.increment_completed()
+        return out
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        self.optimizer.zero_grad(set_to_none=set_to_none)
+
+    def __getattr__(self, name):
+        return getattr(self.optimizer, name)
 
 
 class GenerativeMethod(L.LightningModule):
@@ -87,9 +123,15 @@ class GenerativeMethod(L.LightningModule):
         self.max_generator_steps: int | None = None
         self.seed = 0
         self._scalars: dict[str, torch.Tensor] = {}
-        self._first_bad_step: torch.Tensor | None = None
-        self._bad_names: torch.Tensor | None = None
+        # Divergence guard: rows of recorded scalars, one per batch since the last check.
+        self._guard_buf: torch.Tensor | None = None
+        self._guard_names: list[str] = []
+        self._guard_rows = 0
+        self._guard_start = 0  # batches_seen of row 0
         self._restored_rng = False
+        self._plain_for = None  # the trainer the plain-dispatch decision was made for
+        self._plain_opts = None  # None: Lightning's dispatch
+        self._generator_hooks = (None, [])
 
     # ----- schedule -------------------------------------------------------------------------
     @property
@@ -128,34 +170,50 @@ class GenerativeMethod(L.LightningModule):
     def record(self, scalars: dict[str, torch.Tensor]) -> None:
         """Keep this step's scalars (as device tensors; nothing is synchronised here)."""
         for k, v in scalars.items():
-            self._scalars[k] = v.detach() if torch.is_tensor(v) else torch.as_tensor(v, device=self.device)
+            if torch.is_tensor(v):
+                v = v.detach()
+                if v.dim():
+                    v = v.reshape(())
+            else:
+                v = torch.as_tensor(v, dtype=torch.float32, device=self.device)
+            self._scalars[k] = v
+
+    # At most this many batches between two scans of the guard buffer (a scan is one synchronisation).
+    GUARD_ROWS = 4096
 
     def _note_nonfinite(self) -> None:
-        if not self._scalars:
+        """Copy this batch's scalars into the guard buffer: one device op, no synchronisation."""
+        scalars = self._scalars
+        if not scalars:
             return
-        vals = torch.stack([v.float().reshape(()) for v in self._scalars.values()])
-        bad = ~torch.isfinite(vals)
-        if self._first_bad_step is None:
-            self._first_bad_step = torch.full((), -1, dtype=torch.long, device=vals.device)
-            self._bad_names = torch.zeros(len(vals), dtype=torch.bool, device=vals.device)
-        if self._bad_names.shape != bad.shape:  # a new scalar name appeared
-            grown = torch.zeros(len(vals), dtype=torch.bool, device=vals.device)
-            grown[: len(self._bad_names)] = self._bad_names
-            self._bad_names = grown
-        first = (self._first_bad_step < 0) & bad.any()
-        self._first_bad_step = torch.where(first, self.generator_steps, self._first_bad_step)
-        self._bad_names |= bad & first
+        if len(scalars) != len(self._guard_names) or self._guard_rows == len(self._guard_buf):
+            # A new scalar name appeared or the buffer is full: scan what it holds, start a new one.
+            self.check_finite()
+            self._guard_names = list(scalars)
+            rows = min(self.n_critic * self.config.log_every + 1, self.GUARD_ROWS)
+            device = next(iter(scalars.values())).device
+            self._guard_buf = torch.empty(rows, len(scalars), dtype=torch.float32, device=device)
+            self._guard_start = self.batches_seen
+        torch.stack(list(scalars.values()), out=self._guard_buf[self._guard_rows])
+        self._guard_rows += 1
 
     def check_finite(self) -> None:
-        """Raise DivergenceError if any recorded scalar has been NaN/Inf (one synchronisation)."""
-        if self._first_bad_step is None:
-            return
-        step = int(self._first_bad_step)
-        if step >= 0:
-            names = [k for k, b in zip(self._scalars, self._bad_names.tolist()) if b]
-            raise DivergenceError(
-                f"training diverged: {', '.join(names) or 'a loss'} became NaN/Inf at generator step {step}"
-            )
+        """Raise DivergenceError if a recorded scalar has been NaN/Inf since the last check (one synchronisation)."""
+        n = self._guard_rows
+        if n:
+            bad = ~torch.isfinite(self._guard_buf[:n])
+            bad_rows = bad.any(1)
+            if bool(bad_rows.any()):
+                i = int(bad_rows.nonzero()[0, 0])
+                names = [k for k, b in zip(self._guard_names, bad[i].tolist()) if b]
+                # The step in progress, counted from 1 (generator_steps counts the completed ones): a run
+                # with checkpoints every step keeps step s - 1 and reports step s.
+                step = (self._guard_start + i) // self.n_critic + 1
+                raise DivergenceError(
+                    f"training diverged: {', '.join(names) or 'a loss'} became NaN/Inf at generator step {step}"
+                )
+        self._guard_rows = 0
+        self._guard_start = self.batches_seen
 
     def log_scalars(self) -> dict[str, float]:
         """Write the latest scalars to TensorBoard at x = generator steps; returns them as floats."""
@@ -173,6 +231,37 @@ class GenerativeMethod(L.LightningModule):
         self.last_logged = out
         return out
 
+    # ----- the plain dispatch ----------------------------------------------------------------
+    def _plain_dispatch(self) -> bool:
+        """Decide once per trainer whether backward/step may skip Lightning's dispatch (see the top)."""
+        trainer = self._trainer
+        if self._plain_for is not trainer:
+            self._plain_for, self._plain_opts = trainer, None
+            plain = (
+                trainer is not None and self._fabric is None
+                and type(trainer.strategy) is SingleDeviceStrategy
+                and type(trainer.precision_plugin) is Precision
+                and isinstance(trainer.profiler, PassThroughProfiler)
+                and not any(is_overridden(h, self, L.LightningModule) for h in _STEP_HOOKS)
+                and not any(is_overridden(h, cb, L.Callback) for cb in trainer.callbacks for h in _STEP_HOOKS)
+            )
+            if plain:
+                progress = trainer.fit_loop.epoch_loop.manual_optimization.optim_step_progress
+                opts = [_PlainOptimizer(o, progress) for o in trainer.optimizers]
+                self._plain_opts = opts[0] if len(opts) == 1 else opts
+        return self._plain_opts is not None
+
+    def optimizers(self, use_pl_optimizer: bool = True):
+        if use_pl_optimizer and self._plain_dispatch():
+            return self._plain_opts
+        return super().optimizers(use_pl_optimizer)
+
+    def manual_backward(self, loss: torch.Tensor, *args, **kwargs) -> None:
+        if self._plain_dispatch():
+            loss.backward(*args, **kwargs)
+        else:
+            super().manual_backward(loss, *args, **kwargs)
+
     def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
         self._note_nonfinite()
         self.batches_seen += 1
@@ -185,10 +274,12 @@ class GenerativeMethod(L.LightningModule):
             self.log_scalars()
         # Callbacks that act every N generator steps (pictures, checkpoints, progress) run here,
         # after the counter has moved: Lightning calls callbacks' on_train_batch_end before ours.
-        for cb in self.trainer.callbacks:
-            hook = getattr(cb, "on_generator_step", None)
-            if hook is not None:
-                hook(self.trainer, self)
+        trainer = self.trainer
+        if self._generator_hooks[0] is not trainer:
+            self._generator_hooks = (trainer, [cb.on_generator_step for cb in trainer.callbacks
+                                               if hasattr(cb, "on_generator_step")])
+        for hook in self._generator_hooks[1]:
+            hook(trainer, self)
         if done:
             self.trainer.should_stop = True
 
