@@ -125,7 +125,8 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
           seed: int = 0, out: str | Path = "runs", overrides: dict[str, str] | None = None,
           resume: str | Path | None = None, data_dir: str | None = None, download: bool = False,
           accelerator: str = "auto", progress: bool = True, picture_every: int | None = None,
-          checkpoint_every: int | None = None, data_kwargs: dict | None = None) -> RunResult:
+          checkpoint_every: int | None = None, data_kwargs: dict | None = None,
+          callbacks: list | None = None) -> RunResult:
     from .callbacks import CriticHistograms, PeriodicCheckpoint, PeriodicMetrics, SamplePictures, StepProgress
 
     overrides = dict(overrides or {})
@@ -168,13 +169,14 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
     every = picture_every or max(steps // 10, 1)
     pictures = SamplePictures(run_dir / "samples", every=every)
     checkpoints = PeriodicCheckpoint(run_dir / "checkpoints", every=checkpoint_every or max(steps // 5, 1))
+    extra_callbacks = callbacks  # the caller's own (e.g. the benchmark's timer), after ours
     callbacks = [pictures, CriticHistograms(every), checkpoints]
     callbacks.append(PeriodicMetrics(dm_probe.dataset, every=every))  # metrics/... at the picture period
     if hasattr(model, "extra_callbacks"):  # a method's own pictures (e.g. InfoGAN's latent traversals)
         callbacks += model.extra_callbacks(run_dir, every)
     if progress:
         callbacks.append(StepProgress(steps, every=max(1, min(model.config.log_every, steps // 100 or 1))))
-    trainer = build_trainer(run_dir, callbacks, gpus, nodes, precision, accelerator)
+    trainer = build_trainer(run_dir, callbacks + list(extra_callbacks or []), gpus, nodes, precision, accelerator)
     if trainer.global_rank == 0:
         (run_dir / "config.json").write_text(json.dumps({
             "method": method, "data": data, "seed": seed, "steps": steps,

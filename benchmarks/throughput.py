@@ -1,0 +1,235 @@
+"""Generator iterations per second: the shipped loop (``gan_zoo.training.train``) vs a hand-written one.
+
+Both sides train the same nets (``gan_zoo.nets``) with the same batch, n_critic, optimisers and per-step
+work: a fresh batch per critic step, the critic frozen (requires_grad off) for the generator step,
+``zero_grad(set_to_none=True)``, and a loss read back every ``log_every`` generator steps. The shipped
+side runs as a user gets it (TensorBoard logger, divergence guard, sample pictures, critic histograms,
+checkpoints, no progress bar), except that pictures and checkpoints are only written at the end
+(their cadence is set past the last step), so the timed window holds no file writing.
+
+Only the steady state is timed: from the generator step that ends the warm-up to the last one,
+marked by a callback's ``on_generator_step`` in the shipped loop and at the same point in the hand
+loop (with a CUDA synchronisation at both marks). Shipped and hand runs alternate (A B A B ...) so
+load on a shared machine hits both alike; each cell is the median over ``--repeats``.
+
+    .venv/bin/python benchmarks/throughput.py                      # CPU, sizes for a laptop (minutes)
+    .venv/bin/python benchmarks/throughput.py --device cuda --full
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import lightning as L
+
+from gan_zoo.data.datamodule import DataInfo, load_dataset
+from gan_zoo.data.images import ImageSet
+from gan_zoo.losses import (
+    gan_discriminator_loss,
+    gan_generator_loss,
+    gradient_penalty,
+    interpolate,
+    wasserstein_critic_loss,
+    wasserstein_generator_loss,
+)
+from gan_zoo.nets import build_critic, build_generator, resolve_arch
+from gan_zoo.registry import create_method, register_dataset
+from gan_zoo.training import train
+
+IMAGE_SET = "bench-cifar32"
+N_IMAGES = 2048
+
+
+@register_dataset(IMAGE_SET, "images", "synthetic CIFAR-shaped uint8 images (benchmarks only)")
+def _bench_images(split="train", **_):
+    g = torch.Generator().manual_seed(0 if split == "train" else 1)
+    images = torch.randint(0, 256, (N_IMAGES, 3, 32, 32), dtype=torch.uint8, generator=g)
+    return ImageSet(IMAGE_SET, images, torch.randint(0, 10, (N_IMAGES,), generator=g), 10)
+
+
+@dataclass
+class Setting:
+    method: str
+    data: str
+    steps: int  # timed generator steps
+    warmup: int
+    overrides: dict
+
+    @property
+    def label(self) -> str:
+        extra = " ".join(f"{k}={v}" for k, v in self.overrides.items())
+        return f"{self.method} / {self.data}" + (f" ({extra})" if extra else "")
+
+
+class StepTimer(L.Callback):
+    """Marks the time at the end of the warm-up and at the last generator step."""
+
+    def __init__(self, warmup: int, steps: int, cuda: bool):
+        self.warmup, self.steps, self.cuda = warmup, steps, cuda
+        self.t0 = self.t1 = None
+
+    def on_generator_step(self, trainer, method) -> None:
+        s = method.generator_steps
+        if s == self.warmup or s == self.warmup + self.steps:
+            if self.cuda:
+                torch.cuda.synchronize()
+            if s == self.warmup:
+                self.t0 = time.perf_counter()
+            else:
+                self.t1 = time.perf_counter()
+
+    @property
+    def rate(self) -> float:
+        return self.steps / (self.t1 - self.t0)
+
+
+def run_shipped(s: Setting, device: str, out: Path) -> float:
+    timer = StepTimer(s.warmup, s.steps, device == "cuda")
+    total = s.warmup + s.steps
+    train(s.method, s.data, steps=total, out=out, overrides={k: str(v) for k, v in s.overrides.items()},
+          accelerator="gpu" if device == "cuda" else "cpu", gpus=1 if device == "cuda" else 0,
+          progress=False, picture_every=total + 1, checkpoint_every=total + 1, callbacks=[timer])
+    return timer.rate
+
+
+def run_hand(s: Setting, device: str) -> float:
+    """The minimal PyTorch loop for the same algorithm, nets and per-step work."""
+    torch.manual_seed(0)
+    dev = torch.device(device)
+    dataset = load_dataset(s.data)
+    info = DataInfo(s.data, dataset.kind, (2,) if dataset.kind == "points" else tuple(dataset.shape),
+                    dataset.num_classes)
+    c = create_method(s.method, info, {k: str(v) for k, v in s.overrides.items()}).config
+    G = build_generator(c.arch, info, c.z_dim, c.width).to(dev)
+    if s.method == "gan":
+        D = build_critic(c.arch, info, c.width, norm="batch").to(dev)
+    else:
+        D = build_critic(c.arch, info, c.width, norm="layer" if resolve_arch(c.arch, info) == "dcgan" else "none")
+        D = D.to(dev)
+    opt_g = torch.optim.Adam(G.parameters(), lr=c.lr, betas=(c.beta1, c.beta2))
+    opt_d = torch.optim.Adam(D.parameters(), lr=c.lr, betas=(c.beta1, c.beta2))
+    m, cuda = c.batch_size, device == "cuda"
+
+    if dataset.kind == "points":
+        gen = torch.Generator().manual_seed(0)
+
+        def batches():
+            while True:
+                x, _ = dataset.sample(m, gen)
+                yield x.to(dev, non_blocking=True)
+    else:
+        images = dataset.images.to(dev)
+
+        def batches():
+            gen = torch.Generator().manual_seed(0)
+            while True:
+                perm = torch.randperm(len(images), generator=gen).to(dev)
+                for j in range(len(images) // m):
+                    yield images[perm[j * m:(j + 1) * m]].float().div_(127.5).sub_(1.0)
+
+    stream = batches()
+    total, t0 = s.warmup + s.steps, None
+    for step in range(1, total + 1):
+        for _ in range(c.n_critic):
+            x = next(stream)
+            fake = G(torch.randn(m, c.z_dim, device=dev)).detach()
+            if s.method == "gan":
+                loss_d = gan_discriminator_loss(D(x), D(fake))
+            else:
+                loss_w = wasserstein_critic_loss(D(x), D(fake))
+                loss_d = loss_w + c.gp_weight * gradient_penalty(D, interpolate(x, fake))
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            opt_d.step()
+        for p in D.parameters():
+            p.requires_grad_(False)
+        score = D(G(torch.randn(m, c.z_dim, device=dev)))
+        loss_g = gan_generator_loss(score, c.loss) if s.method == "gan" else wasserstein_generator_loss(score)
+        for p in D.parameters():
+            p.requires_grad_(True)
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        if step % c.log_every == 0:
+            float(loss_d), float(loss_g)  # the one read-back per logging interval
+        if step == s.warmup or step == total:
+            if cuda:
+                torch.cuda.synchronize()
+            if step == s.warmup:
+                t0 = time.perf_counter()
+            else:
+                return s.steps / (time.perf_counter() - t0)
+    raise AssertionError("unreachable")
+
+
+def settings(args) -> list[Setting]:
+    cpu = args.device == "cpu"
+    full = args.full or (not cpu and not args.quick)
+    img = {} if full else {"width": 16}  # the DCGAN default is 64; --quick narrows it for a CPU
+    pts = args.steps or (300 if full else 150)
+    ims = args.steps or (100 if not cpu else (20 if full else 10))
+    warm_p, warm_i = 20, 3 if cpu else 10
+    return [
+        Setting("gan", "ring", pts, warm_p, {}),
+        Setting("wgan-gp", "ring", max(pts // 3, 10), warm_p, {}),
+        Setting("gan", IMAGE_SET, ims, warm_i, img),
+        Setting("wgan-gp", IMAGE_SET, max(ims // 3, 3), warm_i, img),
+    ]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--steps", type=int, default=None, help="timed generator steps per run (default: by setting)")
+    ap.add_argument("--repeats", type=int, default=3)
+    size = ap.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="narrow image nets (width 16), fewer steps (CPU default)")
+    size.add_argument("--full", action="store_true", help="default widths on CPU too (the GPU default)")
+    ap.add_argument("--only", default=None, help="run only settings whose label contains this")
+    args = ap.parse_args(argv)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        print("error: --device cuda but no CUDA device here", file=sys.stderr)
+        return 2
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for s in settings(args):
+            if args.only and args.only not in s.label:
+                continue
+            shipped, hand = [], []
+            for r in range(args.repeats):  # interleaved: A B A B ...
+                shipped.append(run_shipped(s, args.device, Path(tmp) / f"r{r}"))
+                hand.append(run_hand(s, args.device))
+            row = (s.label, statistics.median(shipped), statistics.median(hand))
+            rows.append(row)
+            print(f"{row[0]:<40} shipped {row[1]:8.1f} it/s  hand {row[2]:8.1f} it/s  ratio {row[1] / row[2]:.3f}"
+                  f"   (runs: {', '.join(f'{a:.1f}/{b:.1f}' for a, b in zip(shipped, hand))})", flush=True)
+
+    print()
+    print(f"device: {args.device} ({torch.cuda.get_device_name() if args.device == 'cuda' else 'CPU'}), "
+          f"torch threads {torch.get_num_threads()}, median of {args.repeats}, generator iterations/s")
+    head = f"| {'setting':<40} | {'shipped it/s':>12} | {'hand it/s':>10} | {'ratio':>6} |"
+    print(head)
+    print("|" + "-" * 42 + "|" + "-" * 14 + ":|" + "-" * 11 + ":|" + "-" * 7 + ":|")
+    for label, a, b in rows:
+        print(f"| {label:<40} | {a:>12.1f} | {b:>10.1f} | {a / b:>6.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
