@@ -51,7 +51,7 @@ class InceptionExtractor(nn.Module):
         path = Path(weights) if weights else inception_weights_path()
         if not path.exists():
             raise GanZooError(f"Inception-v3 weights {path.name} not found: put the file (from {INCEPTION_URL}) "
-                              f"in {path.parent}/ (this machine does not download it)")
+                              f"in {path.parent}/ (nothing is downloaded), or use --extractor classifier")
         from torchmetrics.image.fid import NoTrainInceptionV3
 
         self.net = NoTrainInceptionV3(name="inception-v3-compat", features_list=["2048", "logits_unbiased"],
