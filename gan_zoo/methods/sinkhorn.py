@@ -1,0 +1,136 @@
+"""Sinkhorn autodiff (Genevay, Peyre & Cuturi 2018; seed 000 §2.3.4, Alg. 4).
+
+The generator minimises an entropic OT loss between a data minibatch and a generated minibatch, computed by
+L log-domain Sinkhorn iterations that autograd differentiates through (gan_zoo/losses/sinkhorn.py).
+
+- ``cost=sqeuclidean | euclidean``: a fixed ground cost on the samples; no adversary (Alg. 4 as printed).
+- ``cost=learned``: the cost is taken on features f_phi(x) of a critic network; f_phi is trained to *maximise*
+  the debiased loss, the generator to minimise it, one critic step per generator step, critic weights
+  clipped before each critic step (SK-C2 ``sinkhorn_gan_images.py``, paper_defaults.md §4).
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import torch
+
+from ..losses.sinkhorn import COSTS, cost_matrix, sinkhorn_cost
+from ..nets import build_critic, build_generator
+from ..registry import GanZooError, register_method
+from .base import GenerativeMethod, MethodConfig, frozen
+
+
+@dataclass
+class SinkhornConfig(MethodConfig):
+    # Points: the SK-C1 point-cloud example (gpeyre/SinkhornAutoDiff): eps 0.01, 100 iterations, n = 200,
+    # squared Euclidean cost (paper_defaults.md §4).
+    eps: float = 0.01
+    n_iters: int = 100
+    batch_size: int = 200
+    cost: str = "sqeuclidean"  # sqeuclidean | euclidean | learned
+    # Debiased 2W(x,y) - W(x,x) - W(y,y) (SK-C1 sinkhorn_normalized). SK-C2's fixed-cost MNIST run uses the
+    # plain <P, C> (debias=False); its learned-cost run the debiased loss (paper_defaults.md §4).
+    debias: bool = True
+    tol: float = 0.0  # > 0: stop the iterations at this marginal error (checked every 10), else fixed L (Alg. 4)
+    # Generator optimiser: SK-C2 mke_tf.py (MNIST) Adam, lr 0.005 (the train() argument) (paper_defaults.md §4).
+    lr: float = 0.005
+    beta1: float = 0.9  # SK-C2 uses TensorFlow's Adam defaults (beta1 0.9, beta2 0.999)
+    beta2: float = 0.999
+    # Learned cost (SK-C2 sinkhorn_gan_images.py, CIFAR): features of dimension nz = 100 from a DCGAN-style
+    # encoder, RMSprop lr 5e-5 for G and D, encoder weights clipped to [-0.01, 0.01] before each D step.
+    feature_dim: int = 100
+    critic_lr: float = 5e-5
+    clip: float = 0.01
+    compile: bool = False  # torch.compile the Sinkhorn iteration (see benchmarks/sinkhorn.py)
+
+    @classmethod
+    def for_data(cls, info):
+        if not info.is_image:
+            return cls(z_dim=2)  # 2-D noise into the point MLPs (as gan's points preset)
+        # Images: SK-C2 mke_tf.py (MNIST, fixed cost): eps = 1, L = 50 fixed iterations, squared Euclidean,
+        # batch 300, Adam lr 0.005, loss <P, C> between data and generated batch, not debiased.
+        return cls(eps=1.0, n_iters=50, batch_size=300, debias=False)
+
+    def validate(self):
+        super().validate()
+        if self.cost not in COSTS + ("learned",):
+            raise GanZooError(f"cost must be one of {', '.join(COSTS + ('learned',))}, not '{self.cost}'")
+        if self.eps <= 0:
+            raise GanZooError(f"eps must be positive, got {self.eps}")
+        if self.n_iters < 1:
+            raise GanZooError(f"n_iters must be >= 1, got {self.n_iters}")
+        if self.cost == "learned" and self.feature_dim < 1:
+            raise GanZooError(f"feature_dim must be >= 1, got {self.feature_dim}")
+
+
+@register_method("sinkhorn", SinkhornConfig, "Genevay, Peyre & Cuturi 2018 (seed 000 §2.3.4, Alg. 4)",
+                 "generator trained on the entropic OT (Sinkhorn) loss; fixed or learned (adversarial) cost")
+class Sinkhorn(GenerativeMethod):
+    method_name = "sinkhorn"
+
+    def __init__(self, config: SinkhornConfig, data_info):
+        super().__init__(config, data_info)
+        self.generator = build_generator(config.arch, data_info, config.z_dim, config.width)
+        # The learned cost's feature map f_phi (vector-valued, so not named ``critic``: the point pictures
+        # draw a critic's scalar value surface).
+        self.feature_map = (build_critic(config.arch, data_info, config.width, norm="batch", out_dim=config.feature_dim)
+                       if config.cost == "learned" else None)
+
+    @property
+    def learned(self) -> bool:
+        return self.feature_map is not None
+
+    def configure_optimizers(self):
+        c = self.config
+        if not self.learned:
+            return torch.optim.Adam(self.generator.parameters(), lr=c.lr, betas=(c.beta1, c.beta2))
+        # SK-C2 (learned cost): RMSprop lr 5e-5 for both networks.
+        opt_g = torch.optim.RMSprop(self.generator.parameters(), lr=c.critic_lr)
+        opt_d = torch.optim.RMSprop(self.feature_map.parameters(), lr=c.critic_lr)
+        return opt_g, opt_d
+
+    def loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The minibatch Sinkhorn loss between data x and samples y (debiased or not, per the config)."""
+        c = self.config
+        if self.learned:
+            feats = self.feature_map(torch.cat([x, y]))  # one pass, so batch-norm statistics are shared
+            fx, fy = feats[: len(x)], feats[len(x):]
+            base = "sqeuclidean"
+        else:
+            fx, fy, base = x, y, c.cost
+        kw = dict(tol=c.tol or None, compile=c.compile)
+        if not c.debias:
+            return sinkhorn_cost(cost_matrix(fx, fy, base), c.eps, c.n_iters, **kw)
+        if len(fx) == len(fy):  # the three problems as one batch
+            Cs = torch.stack([cost_matrix(fx, fy, base), cost_matrix(fx, fx, base), cost_matrix(fy, fy, base)])
+            w = sinkhorn_cost(Cs, c.eps, c.n_iters, **kw)
+            return 2 * w[0] - w[1] - w[2]
+        w = [sinkhorn_cost(cost_matrix(p, q, base), c.eps, c.n_iters, **kw) for p, q in ((fx, fy), (fx, fx), (fy, fy))]
+        return 2 * w[0] - w[1] - w[2]
+
+    def training_step(self, batch, batch_idx):
+        x, _ = batch
+        m = x.shape[0]
+        if self.learned:
+            opt_g, opt_d = self.optimizers()
+            # Critic step (SK-C2): clip f_phi's weights, then ascend the loss w.r.t. phi (descend its negative).
+            with torch.no_grad():
+                for p in self.feature_map.parameters():
+                    p.clamp_(-self.config.clip, self.config.clip)
+            loss_d = -self.loss(x, self.generator(self.noise(m)).detach())
+            opt_d.zero_grad(set_to_none=True)
+            self.manual_backward(loss_d)
+            opt_d.step()
+            self.record({"loss/critic": loss_d})
+        else:
+            opt_g = self.optimizers()
+
+        # Alg. 4 lines 2-10: y = G(z); C, K; L Sinkhorn iterations; E = <P, C>; Adam step on E.
+        if self.is_generator_turn():
+            with frozen(self.feature_map) if self.learned else contextlib.nullcontext():
+                loss_g = self.loss(x, self.generator(self.noise(m)))
+            opt_g.zero_grad(set_to_none=True)
+            self.manual_backward(loss_g)
+            opt_g.step()
+            self.record({"loss/generator": loss_g, "sinkhorn/loss": loss_g})
