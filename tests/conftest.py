@@ -8,9 +8,12 @@ import warnings
 from pathlib import Path
 
 import pytest
+import torch
 
 # Child processes (the CLI subprocess tests, DDP workers) inherit these.
 os.environ.setdefault("PYTHONWARNINGS", "ignore")
+# Tiny models: one intra-op thread is as fast, and far faster when the cores are shared.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("GANZOO_DATA", str(Path(__file__).parent / "_no_data_here"))  # never the user's cache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +28,7 @@ def _quiet() -> None:
 
 
 _quiet()
+torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

@@ -33,9 +33,11 @@ class PeriodicMetrics(L.Callback):
     # ------------------------------------------------------------------ hooks
     def on_generator_step(self, trainer, method) -> None:
         if method.generator_steps % self.every == 0 and trainer.global_rank == 0:
-            self.log(trainer, method)
+            self.evaluate(trainer, method)
 
-    def log(self, trainer, method) -> dict:
+    # Not named `log`: Lightning assigns `callback.log = lightning_module.log` on every callback at fit
+    # start (callback_connector), which would shadow such a method.
+    def evaluate(self, trainer, method) -> dict:
         values = self.compute(method)
         exp = getattr(trainer.logger, "experiment", None) if trainer.logger else None
         if exp is not None and hasattr(exp, "add_scalar"):
