@@ -234,8 +234,10 @@ def embed(extractor: nn.Module, images: torch.Tensor, batch: int = EMBED_BATCH, 
     if progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        from rich.console import Console
+
         bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                       transient=True)
+                       transient=True, console=Console(stderr=True))  # stdout stays clean for --json
         task = bar.add_task(progress, total=len(images))
         bar.start()
     try:
