@@ -231,6 +231,7 @@ class ModNet(GenerativeMethod):
                 loss.backward()
                 opt.step()
                 acc = (logits.argmax(1) == yb).float().mean().detach()
+        opt.zero_grad(set_to_none=True)  # leave no gradient behind on a classifier about to be frozen
         for p, f in zip(params, flags):
             p.requires_grad_(f)
         if self.classifier_frozen:
@@ -281,3 +282,57 @@ class ModNet(GenerativeMethod):
         from ..data import load_dataset
 
         return load_dataset(self.data_info.name, "train")
+
+
+# ----- sources and target labels for ``ganzoo sample RUN --sources ... --labels ...`` ------------------
+def load_sources(spec: str, n: int | None = None) -> torch.Tensor:
+    """Source images in [-1, 1] from a folder of images or ``dataset:split`` (e.g. ``digits:test``);
+    the first ``n`` of them when n is given."""
+    from pathlib import Path
+
+    from ..data import load_dataset
+    from ..io import read_samples
+
+    if Path(spec).is_dir():
+        x, _ = read_samples(spec)
+    else:
+        name, _, split = spec.partition(":")
+        if not Path(spec).exists() and name:
+            data = load_dataset(name, split or "test")
+            if data.kind != "images":
+                raise GanZooError(f"--sources {spec}: '{name}' is not an image data set")
+            x = data.to_float()
+        else:
+            raise GanZooError(f"--sources {spec}: not a folder of images nor DATASET:SPLIT")
+    if x.dim() != 4:
+        raise GanZooError(f"--sources {spec}: expected images, got points")
+    return x[:n] if n is not None else x
+
+
+def parse_labels(spec: str | None, num_classes: int) -> list[int] | None:
+    """``all`` -> every label; ``3`` or ``0,1,2`` -> those labels; None -> a random other label each."""
+    if spec is None:
+        return None
+    if spec.strip().lower() == "all":
+        return list(range(num_classes))
+    try:
+        labels = [int(s) for s in spec.split(",") if s.strip()]
+    except ValueError:
+        raise GanZooError(f"--labels expects 'all' or comma-separated integers, got '{spec}'") from None
+    bad = [v for v in labels if not 0 <= v < num_classes]
+    if not labels or bad:
+        raise GanZooError(f"--labels: labels must lie in 0..{num_classes - 1}, got '{spec}'")
+    return labels
+
+
+def edit_sources(method: "ModNet", sources: torch.Tensor, labels: list[int] | None,
+                 generator: torch.Generator | None = None):
+    """Each source with each listed label (or one random label each): (edits, source index, target)."""
+    n = len(sources)
+    if labels is None:
+        src = torch.arange(n)
+        tgt = torch.randint(method.num_classes, (n,), generator=generator)
+    else:
+        src = torch.arange(n).repeat_interleave(len(labels))
+        tgt = torch.tensor(labels).repeat(n)
+    return method.sample(len(src), sources=sources[src], labels=tgt).cpu(), src, tgt
