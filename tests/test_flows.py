@@ -172,14 +172,14 @@ def test_short_ml_fit_on_ring_improves_nll():
 
     torch.manual_seed(6)
     ring = load_dataset("ring")
-    flow = NICE(2, n_coupling=4, hidden=64, depth=2)  # seed 000 §5.1.1 topology, narrower
+    flow = NICE(2, n_coupling=4, hidden=32, depth=2)  # seed 000 §5.1.1 topology, narrower
     opt = torch.optim.Adam(flow.parameters(), lr=0.005, betas=(0.5, 0.9))  # §5.1.1 lr and betas
     test, _ = ring.sample(2000, torch.Generator().manual_seed(123))
     with torch.no_grad():
         before = float(-flow.log_prob(test).mean())
     g = torch.Generator().manual_seed(0)
-    for _ in range(250):
-        x, _ = ring.sample(300, g)
+    for _ in range(150):
+        x, _ = ring.sample(200, g)
         loss = -flow.log_prob(x).mean()
         opt.zero_grad()
         loss.backward()
