@@ -10,6 +10,7 @@ batch 128, lr D 2e-4 / G 1e-3, lambda 1, 5000 iterations (IG-C: 50 epochs x 100 
 
     .venv/bin/python benchmarks/infogan_codes.py            # 5000 generator steps per data set
     .venv/bin/python benchmarks/infogan_codes.py --quick    # 300 steps, digits only: a smoke run
+    .venv/bin/python benchmarks/infogan_codes.py --checkpoint runs/.../version_0   # evaluate a run
 """
 from __future__ import annotations
 
@@ -57,7 +58,18 @@ def main() -> None:
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--out", default="runs/bench_infogan")
     ap.add_argument("--progress", action="store_true", help="show the training progress")
+    ap.add_argument("--checkpoint", default=None,
+                    help="evaluate this infogan checkpoint (or run folder) instead of training")
     args = ap.parse_args()
+    if args.checkpoint:
+        from gan_zoo.training import load_method
+
+        method = load_method(args.checkpoint)
+        test = load_dataset(method.data_info.name, "test", data_dir=args.data_dir)
+        acc = code_accuracy(method, test)
+        print(f"| {method.data_info.name} | {method.generator_steps} steps | checkpoint {args.checkpoint} | "
+              f"test accuracy (matched) {acc:.4f} | error {1 - acc:.2%} | paper (MNIST) {PAPER_ACCURACY:.2f} |")
+        return
     steps = args.steps or (300 if args.quick else 5000)
     names = ["digits"] if args.quick else args.data.split(",")
 
