@@ -40,11 +40,14 @@ def _case(args) -> dict:
         t = torch.randn(args.t, 10, generator=g0) * 5
         g = torch.randn(args.g, 10, generator=g0) * 5
         base = _rss_mb()
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
         v = ddm(t, g, device="cpu") if args.impl == "block" else ddm_dense(t, g)
         wall = time.perf_counter() - t0
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-        return {"case": f"DDM {args.impl}", "T": args.t, "G": args.g, "seconds": wall,
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
+        peak = r1.ru_maxrss / 1024  # KiB on Linux
+        return {"case": f"DDM {args.impl}", "T": args.t, "G": args.g, "seconds": wall, "cpu_s": cpu,
                 "peak_mb": max(peak - base, 0.0), "value": v}
     # embedding throughput
     from gan_zoo.metrics.extractors import ClassifierExtractor, InceptionExtractor, embed, inception_weights_path
@@ -85,13 +88,14 @@ def main() -> None:
     p.add_argument("--n", type=int, default=2000)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--large", action="store_true", help="also 50k x 50k")
     p.add_argument("--dense-max-gb", type=float, default=6.0, help="run dense only if |T||G| * 8 B * 3 fits")
     args = p.parse_args()
     if args.child:
         print(json.dumps(_case(args)))
         return
     sizes = [(2_000, 10_000), (10_000, 50_000)] if args.quick else \
-        [(2_000, 10_000), (10_000, 50_000), (10_000, 200_000), (50_000, 50_000)]
+        [(2_000, 10_000), (10_000, 50_000), (10_000, 200_000)] + ([(50_000, 50_000)] if args.large else [])
     rows = []
     for t, g in sizes:
         rows.append(_run_child(["--case", "ddm", "--impl", "block", "--t", str(t), "--g", str(g)], args.threads))
@@ -104,13 +108,14 @@ def main() -> None:
         rows.append(_run_child(["--case", "embed", "--impl", impl, "--n", str(n)], args.threads))
     load = os.getloadavg()
     print(f"threads={args.threads}  cpus={os.cpu_count()}  load average={load[0]:.1f} (1 min)")
-    print(f"{'case':<18}{'|T|':>8}{'|G| / n':>10}{'seconds':>10}{'peak MB':>10}{'img/s':>10}  value / note")
+    print("seconds = wall clock; cpu s = user+sys CPU time of the process (less sensitive to a shared machine)")
+    print(f"{'case':<18}{'|T|':>8}{'|G| / n':>10}{'seconds':>10}{'cpu s':>8}{'peak MB':>10}{'img/s':>10}  value / note")
     for r in rows:
         if "skipped" in r or "error" in r:
             print(f"{r['case']:<18}{r.get('T', ''):>8}{r.get('G', r.get('n', '')):>10}  {r.get('skipped') or r.get('error')}")
             continue
         print(f"{r['case']:<18}{r.get('T', ''):>8}{r.get('G', r.get('n', '')):>10}{r['seconds']:>10.2f}"
-              f"{r.get('peak_mb', float('nan')):>10.0f}{r.get('images_per_s', float('nan')):>10.0f}  {r.get('value', '')}")
+              f"{r.get('cpu_s', float('nan')):>8.1f}{r.get('peak_mb', float('nan')):>10.0f}{r.get('images_per_s', float('nan')):>10.0f}  {r.get('value', '')}")
 
 
 if __name__ == "__main__":

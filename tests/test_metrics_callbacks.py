@@ -73,3 +73,16 @@ def test_image_branch_is_silent_without_a_classifier(tmp_path, monkeypatch):
     method = SimpleNamespace(generator_steps=5, device=torch.device("cpu"),
                              sample=lambda n, g=None: torch.zeros(n, 1, 28, 28))
     assert PeriodicMetrics(data, every=5).compute(method) == {}
+
+
+def test_train_logs_metrics_to_tensorboard_at_generator_steps(run_train):
+    """The wiring in training.train: a tiny run logs metrics/w1 and metrics/modes at the period."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    res = run_train("gan", data="ring", steps=4, picture_every=2, batch_size=32)
+    acc = EventAccumulator(str(res.run_dir))
+    acc.Reload()
+    tags = acc.Tags()["scalars"]
+    assert {"metrics/w1", "metrics/modes", "metrics/hq_fraction"} <= set(tags)
+    assert [e.step for e in acc.Scalars("metrics/modes")][:2] == [2, 4]
+    assert all(e.value >= 0 for e in acc.Scalars("metrics/w1"))
