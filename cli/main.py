@@ -147,6 +147,9 @@ def sample(
     out: Path = typer.Option(..., "--out", help="folder to create (must not exist or be empty)"),
     seed: int = typer.Option(0, "--seed"),
     batch: int = typer.Option(500, "--batch", help="samples per forward pass"),
+    sources: Optional[str] = typer.Option(None, "--sources",
+                                          help="modnet: images to edit, a folder or DATASET:SPLIT (first --n)"),
+    labels: Optional[str] = typer.Option(None, "--labels", help="modnet: target labels, 'all' or 0,1,..."),
 ):
     """Write N samples (PNGs or points.npy) and a manifest that `ganzoo eval` reads."""
     _quiet_libraries()
@@ -160,6 +163,21 @@ def sample(
         raise GanZooError(f"--n must be positive, got {n}")
     method = load_method(run)
     g = torch.Generator().manual_seed(seed)
+    if sources is not None or labels is not None:
+        if method.method_name != "modnet":
+            raise GanZooError(f"--sources/--labels edit images with a modnet run; this is {method.method_name}")
+        from gan_zoo.methods.modnet import edit_sources, load_sources, parse_labels
+
+        x = load_sources(sources or f"{method.data_info.name}:test", n, method.data_info.shape[0])
+        edits, src, tgt = edit_sources(method, x, parse_labels(labels, method.num_classes), g)
+        folder = io.write_samples(out, edits, {
+            "method": method.method_name, "data": method.data_info.name, "checkpoint": method.checkpoint_path,
+            "seed": seed, "generator_steps": method.generator_steps, "sources": sources,
+            "source_index": src.tolist(), "target_label": tgt.tolist(),
+        })
+        io.write_samples(folder / "sources", x, {"sources": sources})  # beside the edits, same numbering
+        console.print(f"wrote {len(edits)} edits of {len(x)} sources to {folder} (sources in {folder / 'sources'})")
+        return
     parts = [method.sample(min(batch, n - i), generator=g).cpu() for i in range(0, n, batch)]
     folder = io.write_samples(out, torch.cat(parts), {
         "method": method.method_name, "data": method.data_info.name, "checkpoint": method.checkpoint_path,

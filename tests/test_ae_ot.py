@@ -135,3 +135,29 @@ def test_generation_refuses_to_blend_across_a_singular_boundary():
     wide = sdot.generate_codes(300, y, res.h, c, theta=math.pi, n_neighbours=20,
                                generator=torch.Generator().manual_seed(1))
     assert float(wide.codes[:, 0].abs().min()) < 2.0
+
+
+def test_cli_trains_ae_ot_on_points_and_images_and_the_map_travels_in_the_checkpoint(tmp_path):
+    from typer.testing import CliRunner
+
+    from gan_zoo.training import load_method
+    from gan_zoo_cli.main import app
+
+    runner = CliRunner()
+    for data, extra in (("ring", ["--set", "n_codes=64"]),
+                        ("digits", ["--batch-size", "32", "--set", "width=4", "--set", "z_dim=4"])):
+        r = runner.invoke(app, ["train", "ae-ot", "--data", data, "--steps", "2", "--no-progress", "--out",
+                                str(tmp_path), "--set", "ot_steps=20", "--set", "ot_samples=5000",
+                                "--set", "centroid_samples=20000", *extra])
+        assert r.exit_code == 0, r.output
+        m = load_method(tmp_path / "ae-ot" / data / "version_0")
+        assert m.ot_fitted and m.h.shape == (len(m.codes),) and m.centroids.shape == m.codes.shape
+        assert len(m.codes) == (64 if data == "ring" else 1437)
+        x = m.sample(8, torch.Generator().manual_seed(0))
+        assert x.shape == ((8, 2) if data == "ring" else (8, 1, 28, 28))
+        # The generated codes are blends of the stored training codes: inside their bounding box.
+        z = m.generate_codes(50, torch.Generator().manual_seed(1))
+        assert bool((z >= m.codes.min(0).values - 1e-5).all() and (z <= m.codes.max(0).values + 1e-5).all())
+    r = runner.invoke(app, ["train", "ae-ot", "--data", "ring", "--steps", "2", "--no-progress", "--out",
+                            str(tmp_path), "--set", "theta=-1"])
+    assert r.exit_code == 2 and "theta" in r.output

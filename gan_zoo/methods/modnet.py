@@ -285,9 +285,9 @@ class ModNet(GenerativeMethod):
 
 
 # ----- sources and target labels for ``ganzoo sample RUN --sources ... --labels ...`` ------------------
-def load_sources(spec: str, n: int | None = None) -> torch.Tensor:
+def load_sources(spec: str, n: int | None = None, channels: int | None = None) -> torch.Tensor:
     """Source images in [-1, 1] from a folder of images or ``dataset:split`` (e.g. ``digits:test``);
-    the first ``n`` of them when n is given."""
+    the first ``n`` of them when n is given. ``channels``: convert grey <-> RGB PNGs to the model's."""
     from pathlib import Path
 
     from ..data import load_dataset
@@ -306,6 +306,10 @@ def load_sources(spec: str, n: int | None = None) -> torch.Tensor:
             raise GanZooError(f"--sources {spec}: not a folder of images nor DATASET:SPLIT")
     if x.dim() != 4:
         raise GanZooError(f"--sources {spec}: expected images, got points")
+    if channels == 1 and x.shape[1] == 3:  # PNGs written by save_image hold grey as three equal channels
+        x = x.mean(1, keepdim=True)
+    elif channels == 3 and x.shape[1] == 1:
+        x = x.expand(-1, 3, -1, -1)
     return x[:n] if n is not None else x
 
 
