@@ -25,7 +25,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
 
 def write_samples(out_dir: str | Path, samples: torch.Tensor, manifest: dict) -> Path:
     """Write samples (images in [-1, 1] as (N, C, H, W), or points (N, D)) and the manifest."""
-    from torchvision.utils import save_image
+    from PIL import Image
 
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -35,9 +35,12 @@ def write_samples(out_dir: str | Path, samples: torch.Tensor, manifest: dict) ->
     try:
         samples = samples.detach().cpu()
         if samples.dim() == 4:
-            x = samples.float().clamp(-1, 1) * 0.5 + 0.5
+            # uint8 PNGs with the samples' own channel count (torchvision's save_image would turn a
+            # grey image into RGB, and the folder would no longer match the data it is compared to).
+            x = ((samples.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
             for i in range(len(x)):
-                save_image(x[i], tmp / f"{i:06d}.png")
+                img = x[i][:, :, 0] if x.shape[-1] == 1 else x[i]
+                Image.fromarray(img).save(tmp / f"{i:06d}.png")
             kind = "images"
         else:
             np.save(tmp / POINTS, samples.float().numpy())
