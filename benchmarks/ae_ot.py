@@ -85,8 +85,8 @@ def main():
     print(f"OT: {ot.steps} Adam steps, final ||w_hat - nu||_2 = {ot.grad_norm:.4f} with {ot.n_samples} MC samples "
           f"({len(codes)} codes, z_dim {codes.shape[1]}, theta {m.config.theta})")
     print(f"feature classifier ConvNet4: test accuracy {test_acc:.3f}; FID/KID vs the {len(test_set)} test images\n")
-    print(f"| samples | FID | KID x 1e3 |")
-    print(f"|---|---|---|")
+    print("| samples | FID | KID x 1e3 |")
+    print("|---|---|---|")
     for name, x in rows.items():
         f = features(net, x.float().clamp(-1, 1))
         fid = frechet_distance(f, f_test)

@@ -50,7 +50,12 @@ def _case(args) -> dict:
         return {"case": f"DDM {args.impl}", "T": args.t, "G": args.g, "seconds": wall, "cpu_s": cpu,
                 "peak_mb": max(peak - base, 0.0), "value": v}
     # embedding throughput
-    from gan_zoo.metrics.extractors import ClassifierExtractor, InceptionExtractor, embed, inception_weights_path
+    from gan_zoo.metrics.extractors import (
+        ClassifierExtractor,
+        InceptionExtractor,
+        embed,
+        inception_weights_path,
+    )
     from gan_zoo.nets.classifier import build_classifier
 
     n = args.n

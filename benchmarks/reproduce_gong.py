@@ -36,10 +36,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gan_zoo.data import load_dataset  # noqa: E402
-from gan_zoo.losses.mixture import dominant_components  # noqa: E402
-from gan_zoo.registry import GanZooError  # noqa: E402
-from gan_zoo.training import train  # noqa: E402
+from gan_zoo.data import load_dataset
+from gan_zoo.losses.mixture import dominant_components
+from gan_zoo.registry import GanZooError
+from gan_zoo.training import train
 
 # Seed 000 Table 5.1 / 5.2: (NLL in the thesis's unit, discriminator loss, dominant components).
 TOY_SETUPS = [

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -25,7 +24,7 @@ JSON = typer.Option(False, "--json", help="print the result as JSON")
 DEVICE = typer.Option(None, "--device", help="cpu | cuda (default: cuda when available)")
 
 
-def _load(samples: Path, data: Optional[str]):
+def _load(samples: Path, data: str | None):
     from gan_zoo.io import read_samples
 
     x, manifest = read_samples(samples)
@@ -55,10 +54,10 @@ def _show(result: dict, as_json: bool, samples: Path) -> None:
 
 @eval_app.command("is")
 @friendly
-def eval_is(samples: Path = SAMPLES, data: Optional[str] = DATA, classifier: Optional[Path] = CLASSIFIER,
+def eval_is(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path | None = CLASSIFIER,
             extractor: str = EXTRACTOR, splits: int = typer.Option(10, "--splits", help="Salimans et al. 2016: 10"),
             reference: bool = typer.Option(True, "--reference/--no-reference", help="also score the test split"),
-            as_json: bool = JSON, device: Optional[str] = DEVICE):
+            as_json: bool = JSON, device: str | None = DEVICE):
     """Inception Score, mean ± std over splits (higher is better)."""
     _quiet_libraries()
     from gan_zoo.metrics.evaluate import evaluate_is
@@ -70,11 +69,11 @@ def eval_is(samples: Path = SAMPLES, data: Optional[str] = DATA, classifier: Opt
 
 @eval_app.command("ddm")
 @friendly
-def eval_ddm(samples: Path = SAMPLES, data: Optional[str] = DATA, classifier: Optional[Path] = CLASSIFIER,
+def eval_ddm(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path | None = CLASSIFIER,
              squared: bool = typer.Option(False, "--squared", help="D = squared Euclidean (default Euclidean)"),
              form: str = typer.Option("3.4", "--form", help="3.4 (default) or 3.5 (relative to the train set)"),
              reference: bool = typer.Option(True, "--reference/--no-reference", help="the Training Set row"),
-             as_json: bool = JSON, device: Optional[str] = DEVICE):
+             as_json: bool = JSON, device: str | None = DEVICE):
     """DDM (Basart 2017 eq. 3.4) against the test split on classifier logits (lower is better)."""
     _quiet_libraries()
     from gan_zoo.metrics.evaluate import evaluate_ddm
@@ -85,8 +84,8 @@ def eval_ddm(samples: Path = SAMPLES, data: Optional[str] = DATA, classifier: Op
 
 @eval_app.command("fid")
 @friendly
-def eval_fid(samples: Path = SAMPLES, data: Optional[str] = DATA, classifier: Optional[Path] = CLASSIFIER,
-             extractor: str = EXTRACTOR, as_json: bool = JSON, device: Optional[str] = DEVICE):
+def eval_fid(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path | None = CLASSIFIER,
+             extractor: str = EXTRACTOR, as_json: bool = JSON, device: str | None = DEVICE):
     """Fréchet distance to the test split's features (lower is better)."""
     _quiet_libraries()
     from gan_zoo.metrics.evaluate import evaluate_fid
@@ -97,10 +96,10 @@ def eval_fid(samples: Path = SAMPLES, data: Optional[str] = DATA, classifier: Op
 
 @eval_app.command("kid")
 @friendly
-def eval_kid(samples: Path = SAMPLES, data: Optional[str] = DATA, classifier: Optional[Path] = CLASSIFIER,
+def eval_kid(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path | None = CLASSIFIER,
              extractor: str = EXTRACTOR, subsets: int = typer.Option(100, "--subsets", help="torchmetrics default"),
              subset_size: int = typer.Option(1000, "--subset-size", help="torchmetrics default (capped at n)"),
-             as_json: bool = JSON, device: Optional[str] = DEVICE):
+             as_json: bool = JSON, device: str | None = DEVICE):
     """Kernel Inception Distance to the test split (lower is better)."""
     _quiet_libraries()
     from gan_zoo.metrics.evaluate import evaluate_kid
@@ -111,7 +110,7 @@ def eval_kid(samples: Path = SAMPLES, data: Optional[str] = DATA, classifier: Op
 
 @eval_app.command("w1")
 @friendly
-def eval_w1(samples: Path = SAMPLES, data: Optional[str] = DATA,
+def eval_w1(samples: Path = SAMPLES, data: str | None = DATA,
             method: str = typer.Option("auto", "--method", help="exact | sinkhorn | auto (exact up to 5000 points)"),
             seed: int = typer.Option(0, "--seed"), as_json: bool = JSON):
     """W1 between the sample points and as many data points (lower is better)."""
@@ -123,7 +122,7 @@ def eval_w1(samples: Path = SAMPLES, data: Optional[str] = DATA,
 
 @eval_app.command("modes")
 @friendly
-def eval_modes(samples: Path = SAMPLES, data: Optional[str] = DATA,
+def eval_modes(samples: Path = SAMPLES, data: str | None = DATA,
                n_sigma: float = typer.Option(3.0, "--n-sigma", help="VEEGAN §5.1: 3 standard deviations"),
                as_json: bool = JSON):
     """Modes captured and the high-quality fraction for Gaussian mixtures (VEEGAN)."""
@@ -135,8 +134,8 @@ def eval_modes(samples: Path = SAMPLES, data: Optional[str] = DATA,
 
 @eval_app.command("nll")
 @friendly
-def eval_nll(samples: Path = SAMPLES, data: Optional[str] = DATA,
-             checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="default: the manifest's"),
+def eval_nll(samples: Path = SAMPLES, data: str | None = DATA,
+             checkpoint: Path | None = typer.Option(None, "--checkpoint", help="default: the manifest's"),
              n: int = typer.Option(10_000, "--n", help="held-out points (point sets)"), as_json: bool = JSON):
     """Exact NLL of held-out data under the model that wrote the folder (needs log_prob)."""
     _quiet_libraries()
@@ -158,9 +157,9 @@ def eval_nll(samples: Path = SAMPLES, data: Optional[str] = DATA,
 @friendly
 def classifier_train(data: str = typer.Option(..., "--data", help="an image dataset with labels"),
                      epochs: int = typer.Option(10, "--epochs", help="default 10 (our choice; see extractors.py)"),
-                     out: Optional[Path] = typer.Option(None, "--out", help="default runs/classifiers/<data>/classifier.ckpt"),
-                     seed: int = typer.Option(0, "--seed"), data_dir: Optional[str] = typer.Option(None, "--data-dir"),
-                     download: bool = typer.Option(False, "--download"), device: Optional[str] = DEVICE,
+                     out: Path | None = typer.Option(None, "--out", help="default runs/classifiers/<data>/classifier.ckpt"),
+                     seed: int = typer.Option(0, "--seed"), data_dir: str | None = typer.Option(None, "--data-dir"),
+                     download: bool = typer.Option(False, "--download"), device: str | None = DEVICE,
                      as_json: bool = JSON):
     """Train the dataset classifier (ConvNet4 for 28 px, WRN-16-4 otherwise) and print test accuracy."""
     _quiet_libraries()

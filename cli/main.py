@@ -11,7 +11,6 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.console import Console
@@ -53,7 +52,7 @@ def friendly(fn):
     return wrapper
 
 
-def parse_sets(items: Optional[List[str]]) -> dict[str, str]:
+def parse_sets(items: list[str] | None) -> dict[str, str]:
     from gan_zoo.registry import GanZooError
 
     out = {}
@@ -102,18 +101,18 @@ def list_cmd():
 @friendly
 def train(
     method: str = typer.Argument(None, help="method name (see `ganzoo list`); optional with --resume"),
-    data: Optional[str] = typer.Option(None, "--data", help="dataset (default: ring, embedded)"),
-    steps: Optional[int] = typer.Option(None, "--steps", help="generator iterations (as the papers count)"),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size"),
+    data: str | None = typer.Option(None, "--data", help="dataset (default: ring, embedded)"),
+    steps: int | None = typer.Option(None, "--steps", help="generator iterations (as the papers count)"),
+    batch_size: int | None = typer.Option(None, "--batch-size"),
     gpus: int = typer.Option(0, "--gpus", help="devices; >1 runs DDP (with --accelerator cpu: CPU processes)"),
     nodes: int = typer.Option(1, "--nodes", help="machines for multi-node DDP"),
     precision: str = typer.Option("32-true", "--precision", help="32-true, bf16-mixed, 16-mixed, ..."),
     accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu"),
     seed: int = typer.Option(0, "--seed"),
     out: Path = typer.Option(Path("runs"), "--out", help="runs go to OUT/METHOD/DATA/version_N"),
-    sets: Optional[List[str]] = typer.Option(None, "--set", help="config override key=value (repeatable)"),
-    resume: Optional[Path] = typer.Option(None, "--resume", help="checkpoint (or run folder) to continue"),
-    data_dir: Optional[str] = typer.Option(None, "--data-dir", help="where dataset files are"),
+    sets: list[str] | None = typer.Option(None, "--set", help="config override key=value (repeatable)"),
+    resume: Path | None = typer.Option(None, "--resume", help="checkpoint (or run folder) to continue"),
+    data_dir: str | None = typer.Option(None, "--data-dir", help="where dataset files are"),
     download: bool = typer.Option(False, "--download", help="let torchvision download the dataset"),
     no_progress: bool = typer.Option(False, "--no-progress", help="no progress bar"),
 ):
@@ -147,9 +146,9 @@ def sample(
     out: Path = typer.Option(..., "--out", help="folder to create (must not exist or be empty)"),
     seed: int = typer.Option(0, "--seed"),
     batch: int = typer.Option(500, "--batch", help="samples per forward pass"),
-    sources: Optional[str] = typer.Option(None, "--sources",
+    sources: str | None = typer.Option(None, "--sources",
                                           help="modnet: images to edit, a folder or DATASET:SPLIT (first --n)"),
-    labels: Optional[str] = typer.Option(None, "--labels", help="modnet: target labels, 'all' or 0,1,..."),
+    labels: str | None = typer.Option(None, "--labels", help="modnet: target labels, 'all' or 0,1,..."),
 ):
     """Write N samples (PNGs or points.npy) and a manifest that `ganzoo eval` reads."""
     _quiet_libraries()
@@ -186,7 +185,7 @@ def sample(
     console.print(f"wrote {n} samples of {method.method_name} ({method.data_info.name}) to {folder}")
 
 
-from .evaluate import classifier_app, eval_app  # noqa: E402  (needs friendly/console above)
+from .evaluate import classifier_app, eval_app  # noqa: E402  (after `app` and `friendly`, which it uses)
 
 app.add_typer(eval_app, name="eval")
 app.add_typer(classifier_app, name="classifier")

@@ -45,7 +45,7 @@ def write_samples(out_dir: str | Path, samples: torch.Tensor, manifest: dict) ->
         else:
             np.save(tmp / POINTS, samples.float().numpy())
             kind = "points"
-        full = {"gan_zoo_version": __version__, "kind": kind, "n": int(len(samples)),
+        full = {"gan_zoo_version": __version__, "kind": kind, "n": len(samples),
                 "shape": list(samples.shape[1:]), **manifest}
         (tmp / MANIFEST).write_text(json.dumps(full, indent=2, default=str))
         if out.exists():

@@ -138,10 +138,10 @@ def test_generation_refuses_to_blend_across_a_singular_boundary():
 
 
 def test_cli_trains_ae_ot_on_points_and_images_and_the_map_travels_in_the_checkpoint(tmp_path):
+    from gan_zoo_cli.main import app
     from typer.testing import CliRunner
 
     from gan_zoo.training import load_method
-    from gan_zoo_cli.main import app
 
     runner = CliRunner()
     for data, extra in (("ring", ["--set", "n_codes=64"]),

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
-
 from gan_zoo_cli.main import app
+from typer.testing import CliRunner
 
 runner = CliRunner()
 GANZOO = Path(sys.executable).parent / "ganzoo"

@@ -13,7 +13,6 @@ import torch
 from gan_zoo.data import BatchStream, data_info, load_dataset
 from gan_zoo.registry import GanZooError
 
-
 # ----- MNIST: idx files ---------------------------------------------------------------------------
 
 def _idx_bytes(arr: np.ndarray) -> bytes:

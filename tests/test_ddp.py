@@ -6,13 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import torch
 
 HERE = Path(__file__).resolve().parent
 
 
-@pytest.mark.slow
 def test_wgan_gp_ddp_two_cpu_processes_agree(tmp_path):
     steps = 3  # 15 critic steps, each with the double-backward gradient penalty, all-reduced
     env = dict(os.environ, PYTHONWARNINGS="ignore", MASTER_ADDR="127.0.0.1", OMP_NUM_THREADS="1")

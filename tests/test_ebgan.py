@@ -98,8 +98,7 @@ def test_generator_gets_pull_away_gradient():
         create_method("ebgan", info, {"margin": "-1"})
 
 
-# One data kind in the fast suite; the other (a longer run on the shared 2-core machine) under -m slow.
-@pytest.mark.parametrize("data", ["digits", pytest.param("ring", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("data", ["digits", "ring"])
 def test_cli_train_ebgan(tmp_path, data):
     from gan_zoo_cli.main import app
 

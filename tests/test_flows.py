@@ -207,9 +207,8 @@ IMAGE_SETS = {
 
 
 def _cli(args):
-    from typer.testing import CliRunner
-
     from gan_zoo_cli.main import app
+    from typer.testing import CliRunner
 
     return CliRunner().invoke(app, args)
 

@@ -127,8 +127,7 @@ def test_hungarian_matched_accuracy():
     assert acc2 == pytest.approx(45 / 50)
 
 
-# One data kind in the fast suite; the other (a longer run on the shared 2-core machine) under -m slow.
-@pytest.mark.parametrize("data", ["ring", pytest.param("digits", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("data", ["ring", "digits"])
 def test_cli_train_infogan(tmp_path, data):
     from gan_zoo_cli.main import app
 

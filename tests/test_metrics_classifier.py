@@ -1,6 +1,4 @@
 """A short-trained digits classifier, and the missing-modes experiment of seed 004 §3.4.5 on it.
-
-Slow on a shared 2-core machine (training a ConvNet4 for a few epochs): ``-m slow``.
 """
 from __future__ import annotations
 
@@ -21,7 +19,6 @@ def digits_classifier(tmp_path_factory):
     return ext, meta
 
 
-@pytest.mark.slow
 def test_short_trained_classifier_reaches_the_stated_accuracy(digits_classifier):
     from gan_zoo.metrics.extractors import accuracy, load_classifier
 
@@ -32,7 +29,6 @@ def test_short_trained_classifier_reaches_the_stated_accuracy(digits_classifier)
     assert accuracy(reloaded.net, test.to_float(), test.labels, "cpu") == pytest.approx(meta["test_accuracy"])
 
 
-@pytest.mark.slow
 def test_replicating_n_training_images_saturates_is_while_ddm_keeps_improving(digits_classifier):
     """Seed 004 §3.4.5: n distinct training images replicated to N. IS reaches its optimum early,
     DDM against the test split keeps decreasing with n (averaged over 3 draws, as the thesis averages 5)."""

@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 import torch
+from gan_zoo_cli.main import app
 from typer.testing import CliRunner
 
 from gan_zoo.data import load_dataset
 from gan_zoo.io import write_samples
-from gan_zoo_cli.main import app
 
 runner = CliRunner()
 

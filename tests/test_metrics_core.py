@@ -6,9 +6,17 @@ import math
 import pytest
 import torch
 
-from gan_zoo.metrics.functional import (ddm, ddm_dense, ddm_relative, frechet_distance, inception_score,
-                                        kernel_inception_distance, mode_coverage, wasserstein1,
-                                        wasserstein1_sinkhorn)
+from gan_zoo.metrics.functional import (
+    ddm,
+    ddm_dense,
+    ddm_relative,
+    frechet_distance,
+    inception_score,
+    kernel_inception_distance,
+    mode_coverage,
+    wasserstein1,
+    wasserstein1_sinkhorn,
+)
 
 
 def _direct_ddm(t, g, squared=False):

@@ -4,7 +4,13 @@ import ot
 import pytest
 import torch
 
-from gan_zoo.losses.sinkhorn import cost_matrix, sinkhorn_cost, sinkhorn_divergence, sinkhorn_log, sinkhorn_loss
+from gan_zoo.losses.sinkhorn import (
+    cost_matrix,
+    sinkhorn_cost,
+    sinkhorn_divergence,
+    sinkhorn_log,
+    sinkhorn_loss,
+)
 
 
 def _clouds(n, m, d=2, seed=0):
@@ -98,7 +104,6 @@ def test_fixed_iterations_need_no_host_synchronisation():
 
 def _method(overrides, data="ring"):
     import gan_zoo.methods  # noqa: F401
-    from gan_zoo.data import load_dataset
     from gan_zoo.data.datamodule import DataInfo
     from gan_zoo.registry import create_method
 
@@ -144,9 +149,8 @@ def test_bad_config_is_one_clear_error():
 @pytest.mark.parametrize("data", ["ring", "digits"])
 @pytest.mark.parametrize("extra", [[], ["--set", "cost=learned"]])
 def test_cli_train(tmp_path, data, extra):
-    from typer.testing import CliRunner
-
     from gan_zoo_cli.main import app
+    from typer.testing import CliRunner
 
     sets = ["--set", "batch_size=8", "--set", "n_iters=5"] + (["--set", "width=8"] if data == "digits" else [])
     res = CliRunner().invoke(app, ["train", "sinkhorn", "--data", data, "--steps", "2", "--no-progress",

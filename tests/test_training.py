@@ -60,7 +60,7 @@ def test_resume_is_exact(run_train, tmp_path, method):
 
 
 def test_divergence_guard_names_step_and_keeps_last_good_checkpoint(run_train, monkeypatch, tmp_path):
-    import gan_zoo.methods.wgan_gp as wgan_gp
+    from gan_zoo.methods import wgan_gp
 
     bad_from = 7  # the 7th generator step's loss is NaN
     calls = {"n": 0}

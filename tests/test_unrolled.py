@@ -118,9 +118,8 @@ def test_paper_nets_and_defaults():
 
 @pytest.mark.parametrize("data", ["ring8", "digits"])
 def test_cli_train(tmp_path, data):
-    from typer.testing import CliRunner
-
     from gan_zoo_cli.main import app
+    from typer.testing import CliRunner
 
     sets = ["--set", "batch_size=8", "--set", "unroll_steps=2"] + (["--set", "width=8"] if data == "digits" else [])
     res = CliRunner().invoke(app, ["train", "unrolled", "--data", data, "--steps", "2", "--no-progress",

@@ -5,5 +5,12 @@ from .metrics import PeriodicMetrics
 from .pictures import CriticHistograms, SamplePictures, image_grid, points_figure
 from .progress import StepProgress
 
-__all__ = ["CriticHistograms", "PeriodicMetrics", "PeriodicCheckpoint", "SamplePictures", "StepProgress", "image_grid",
-           "points_figure"]
+__all__ = [
+           "CriticHistograms",
+           "PeriodicCheckpoint",
+           "PeriodicMetrics",
+           "SamplePictures",
+           "StepProgress",
+           "image_grid",
+           "points_figure",
+]

@@ -1,7 +1,7 @@
 """Lipschitz constraints on a critic: the gradient penalty (WGAN-GP) and weight clipping (WGAN)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn

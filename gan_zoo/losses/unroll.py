@@ -9,8 +9,8 @@ of reimplementations (kept for tests and comparison).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 

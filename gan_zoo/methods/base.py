@@ -55,7 +55,7 @@ class MethodConfig:
     log_every: int = 50  # generator steps between scalar logs (and divergence checks)
 
     @classmethod
-    def for_data(cls, info: DataInfo) -> "MethodConfig":
+    def for_data(cls, info: DataInfo) -> MethodConfig:
         """The paper defaults for this kind of data (override in subclasses where they differ)."""
         return cls()
 

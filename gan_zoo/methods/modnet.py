@@ -329,7 +329,7 @@ def parse_labels(spec: str | None, num_classes: int) -> list[int] | None:
     return labels
 
 
-def edit_sources(method: "ModNet", sources: torch.Tensor, labels: list[int] | None,
+def edit_sources(method: ModNet, sources: torch.Tensor, labels: list[int] | None,
                  generator: torch.Generator | None = None):
     """Each source with each listed label (or one random label each): (edits, source index, target)."""
     n = len(sources)

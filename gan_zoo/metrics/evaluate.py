@@ -54,9 +54,9 @@ def _progress(label: str | None, what: str) -> str | None:
 def inception_score_torchmetrics(logits: torch.Tensor, splits: int, seed: int = 0) -> tuple[float, float]:
     """IS through ``torchmetrics.image.InceptionScore`` fed with precomputed logits (identity extractor).
     torchmetrics permutes the samples with the global RNG before splitting; we seed it for repeatability."""
-    from torchmetrics.image.inception import InceptionScore
-
     import warnings
+
+    from torchmetrics.image.inception import InceptionScore
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -211,7 +211,7 @@ def evaluate_modes(samples, data, n_sigma: float = 3.0) -> dict:
         raise GanZooError(f"'{data}' is not a Gaussian mixture; mode coverage needs mixture centers")
     r = F.mode_coverage(samples, centers, std, n_sigma)
     protocol = {"definition": "VEEGAN (Srivastava et al. 2017) §5.1: HQ = within n_sigma std of the nearest mean",
-                "n_sigma": n_sigma, "std": float(std), "n_modes": int(len(centers)), "n_samples": len(samples),
+                "n_sigma": n_sigma, "std": float(std), "n_modes": len(centers), "n_samples": len(samples),
                 "data": data}
     return _result("modes", r["modes"], "higher", protocol, hq_fraction=r["hq_fraction"],
                    per_mode=[int(v) for v in r["per_mode"]])

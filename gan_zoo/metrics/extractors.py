@@ -13,7 +13,6 @@ carries a ``protocol`` dict (name, weights, layers) that is copied into every re
 """
 from __future__ import annotations
 
-import math
 import os
 import time
 from pathlib import Path
@@ -232,9 +231,8 @@ def embed(extractor: nn.Module, images: torch.Tensor, batch: int = EMBED_BATCH, 
     steps = range(0, len(images), batch)
     bar = None
     if progress:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
         from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                        transient=True, console=Console(stderr=True))  # stdout stays clean for --json

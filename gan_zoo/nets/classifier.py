@@ -17,8 +17,8 @@ Inputs are images in [-1, 1] (the generators' range), so no separate normalisati
 from __future__ import annotations
 
 import torch
-from torch import nn
 import torch.nn.functional as F
+from torch import nn
 
 WRN_DEPTH = 16  # choice: smallest WRN of Zagoruyko & Komodakis 2016 (thesis: depth not stated)
 WRN_WIDEN = 4  # choice, same source
