@@ -147,6 +147,11 @@ class GenerativeMethod(L.LightningModule):
         """True on the batch that ends a group of n_critic critic steps: the generator steps then."""
         return (self.batches_seen + 1) % self.n_critic == 0
 
+    def is_log_step(self) -> bool:
+        """True on a batch whose generator step will be logged: compute costly diagnostics only then."""
+        s = self.generator_steps + 1
+        return s % self.config.log_every == 0 or s == self.max_generator_steps
+
     # ----- data space ----------------------------------------------------------------------
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         if generator is None:

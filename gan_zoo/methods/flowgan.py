@@ -105,10 +105,6 @@ class FlowGAN(GenerativeMethod):
             self.flow.train(was)
         return x.clamp(-1, 1) if self.data_info.is_image else x
 
-    def _log_now(self) -> bool:
-        s = self.generator_steps + 1
-        return s % self.config.log_every == 0 or s == self.max_generator_steps
-
     def training_step(self, batch, batch_idx):
         x, _ = batch
         x = self._prepare(x)
@@ -141,7 +137,7 @@ class FlowGAN(GenerativeMethod):
         self.manual_backward(loss_g)
         opt_g.step()
         self.record({"nll/train": nll})
-        if self._log_now() and self._heldout is not None:
+        if self.is_log_step() and self._heldout is not None:
             with torch.no_grad():
                 self.flow.eval()
                 self.record({"nll/test": -self.flow.log_prob(self._heldout).mean()})

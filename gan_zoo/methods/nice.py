@@ -89,10 +89,6 @@ class NICEMethod(GenerativeMethod):
             self.flow.train(was)
         return x.clamp(-1, 1) if self.data_info.is_image else x
 
-    def _log_now(self) -> bool:
-        s = self.generator_steps + 1
-        return s % self.config.log_every == 0 or s == self.max_generator_steps
-
     def training_step(self, batch, batch_idx):
         x, _ = batch
         opt = self.optimizers()
@@ -102,7 +98,7 @@ class NICEMethod(GenerativeMethod):
         self.manual_backward(nll)
         opt.step()
         self.record({"nll/train": nll})
-        if self._log_now() and self._heldout is not None:
+        if self.is_log_step() and self._heldout is not None:
             with torch.no_grad():
                 self.flow.eval()
                 self.record({"nll/test": -self.flow.log_prob(self._heldout).mean()})

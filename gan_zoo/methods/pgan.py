@@ -157,10 +157,6 @@ class PGAN(GenerativeMethod):
     def sample(self, n, generator=None, component: int | None = None, **condition):
         return self.sample_components(n, generator, component)[0]
 
-    def _log_now(self) -> bool:
-        s = self.generator_steps + 1
-        return s % self.config.log_every == 0 or s == self.max_generator_steps
-
     def training_step(self, batch, batch_idx):
         x, y = batch
         x = self._prepare(x)
@@ -213,7 +209,7 @@ class PGAN(GenerativeMethod):
         scalars = {"nll/train": nll, "mixture/entropic_reg": er, "mixture/dominant": dominant_components_t(w)}
         scalars.update({f"mixture/weights/{i}": w[i] for i in range(len(w))})
         self.record(scalars)
-        if self._log_now() and self._heldout is not None:
+        if self.is_log_step() and self._heldout is not None:
             with torch.no_grad():
                 self.mixture.eval()
                 self.record({"nll/test": -self.mixture.log_prob(self._heldout).mean()})
