@@ -20,6 +20,6 @@ from . import (  # noqa: F401  # noqa: F401  (flows, seed 000)  # noqa: F401  (a
     wgan,
     wgan_gp,
 )
-from .base import DivergenceError, GenerativeMethod, MethodConfig, frozen
+from .base import DivergenceError, GenerativeMethod, MethodConfig, evaluating, frozen
 
-__all__ = ["DivergenceError", "GenerativeMethod", "MethodConfig", "frozen"]
+__all__ = ["DivergenceError", "GenerativeMethod", "MethodConfig", "evaluating", "frozen"]

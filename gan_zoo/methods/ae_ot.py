@@ -22,7 +22,7 @@ import torch
 from ..losses import semidiscrete_ot as sdot
 from ..nets.autoencoder import build_autoencoder
 from ..registry import GanZooError, register_method
-from .base import GenerativeMethod, MethodConfig
+from .base import GenerativeMethod, MethodConfig, evaluating
 
 
 @dataclass
@@ -124,9 +124,7 @@ class AEOT(GenerativeMethod):
     def encode_training_set(self, batch: int = 512) -> torch.Tensor:
         """The latent codes y_i = f_theta(x_i) of the training set (for points: ``n_codes`` fixed draws)."""
         data = self._train_data()
-        was = self.encoder.training
-        self.encoder.eval()
-        try:
+        with evaluating(self.encoder):
             if data.kind == "points":
                 x, _ = data.sample(self.config.n_codes, torch.Generator().manual_seed(self.seed + 17))
                 x = x.to(self.device)
@@ -138,8 +136,6 @@ class AEOT(GenerativeMethod):
                 xb = x[s:s + batch] if x is not None else data.to_float(slice(s, s + batch)).to(self.device)
                 out.append(self.encoder(xb).float())
             return torch.cat(out)
-        finally:
-            self.encoder.train(was)
 
     @torch.no_grad()
     def fit_ot(self, codes: torch.Tensor | None = None) -> sdot.OTResult:
@@ -179,12 +175,8 @@ class AEOT(GenerativeMethod):
 
     @torch.no_grad()
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        was = self.decoder.training
-        self.decoder.eval()
-        try:
+        with evaluating(self.decoder):
             return self.decoder(z.to(self.device))
-        finally:
-            self.decoder.train(was)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, **condition) -> torch.Tensor:
@@ -200,12 +192,8 @@ class AEOT(GenerativeMethod):
                 x, _ = data.sample(n, g)
             else:
                 x = data.to_float(torch.randint(len(data), (n,), generator=g))
-            was = self.encoder.training
-            self.encoder.eval()
-            try:
+            with evaluating(self.encoder):
                 return self.decode(self.encoder(x.to(self.device)))
-            finally:
-                self.encoder.train(was)
         return self.decode(self.generate_codes(n, generator))
 
     # ----- checkpoints: the OT buffers have data-dependent shapes ----------------------------------

@@ -82,6 +82,17 @@ def frozen(module: nn.Module):
             p.requires_grad_(f)
 
 
+@contextlib.contextmanager
+def evaluating(module: nn.Module):
+    """``module`` in eval mode inside the block (batch norm on running statistics), its mode restored after."""
+    was = module.training
+    module.eval()
+    try:
+        yield module
+    finally:
+        module.train(was)
+
+
 # Hooks Lightning calls around each backward and optimizer step; if nothing overrides them, skipping
 # the dispatch changes nothing.
 _STEP_HOOKS = ("on_before_backward", "on_after_backward", "on_before_optimizer_step")
@@ -162,12 +173,8 @@ class GenerativeMethod(L.LightningModule):
     def sample(self, n: int, generator: torch.Generator | None = None, **condition) -> torch.Tensor:
         """n samples in data space (images in [-1, 1], points as (n, 2)), generator in eval mode."""
         net = self.generator
-        was = net.training
-        net.eval()
-        try:
+        with evaluating(net):
             return net(self.noise(n, generator))
-        finally:
-            net.train(was)
 
     log_prob = None  # methods with an exact density override this with a method
 

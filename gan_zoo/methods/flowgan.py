@@ -15,7 +15,7 @@ from ..losses import gradient_penalty, interpolate, wasserstein_critic_loss, was
 from ..nets import build_critic, resolve_arch
 from ..nets.flows import BASES, COUPLINGS, NICE, dequantize, held_out
 from ..registry import GanZooError, register_method
-from .base import GenerativeMethod, MethodConfig, frozen
+from .base import GenerativeMethod, MethodConfig, evaluating, frozen
 
 
 @dataclass
@@ -97,12 +97,8 @@ class FlowGAN(GenerativeMethod):
 
     @torch.no_grad()
     def sample(self, n, generator=None, **condition):
-        was = self.flow.training
-        self.flow.eval()
-        try:
+        with evaluating(self.flow):
             x = self.flow.sample(n, generator)
-        finally:
-            self.flow.train(was)
         return x.clamp(-1, 1) if self.data_info.is_image else x
 
     def training_step(self, batch, batch_idx):

@@ -19,7 +19,7 @@ from ..losses.mutual_info import info_loss
 from ..nets import build_generator
 from ..nets.infogan import InfoGANDiscriminator, InfoGANGenerator
 from ..registry import GanZooError, register_method
-from .base import GenerativeMethod, MethodConfig, frozen
+from .base import GenerativeMethod, MethodConfig, evaluating, frozen
 
 
 @dataclass
@@ -142,12 +142,8 @@ class InfoGAN(GenerativeMethod):
     @torch.no_grad()
     def predict_codes(self, x: torch.Tensor):
         """Q(c | x) on data (eval mode): (categorical logits or None, continuous means or None)."""
-        was = self.critic.training
-        self.critic.eval()
-        try:
+        with evaluating(self.critic):
             logits, mean, _ = self.split_q(self.critic.forward_with_q(x.to(self.device))[1])
-        finally:
-            self.critic.train(was)
         return logits, mean
 
     def _info(self, q, cat, cont):

@@ -19,7 +19,7 @@ from ..losses.mixture import dominant_components_t, em_weight_update, entropic_r
 from ..nets import build_critic, resolve_arch
 from ..nets.flows import BASES, COUPLINGS, NICE, MixtureOfFlows, dequantize, held_out
 from ..registry import GanZooError, register_method
-from .base import GenerativeMethod, MethodConfig, frozen
+from .base import GenerativeMethod, MethodConfig, evaluating, frozen
 
 TRAIN_MODES = ("ml-em", "ml-softmax", "gan+ml")
 
@@ -137,12 +137,8 @@ class Mixflow(GenerativeMethod):
     def sample_components(self, n, generator=None, component: int | None = None):
         """(x, c): samples and the component each came from (pictures colour by c)."""
         comps = None if component is None else torch.full((n,), int(component), dtype=torch.long)
-        was = self.mixture.training
-        self.mixture.eval()
-        try:
+        with evaluating(self.mixture):
             x, c = self.mixture.sample(n, generator, comps)
-        finally:
-            self.mixture.train(was)
         return (x.clamp(-1, 1) if self.data_info.is_image else x), c
 
     @torch.no_grad()

@@ -27,7 +27,7 @@ from ..nets import build_critic
 from ..nets.classifier import build_classifier, classifier_arch_for
 from ..nets.unet import UNetDelta
 from ..registry import GanZooError, register_method
-from .base import GenerativeMethod, MethodConfig, frozen
+from .base import GenerativeMethod, MethodConfig, evaluating, frozen
 
 
 @dataclass
@@ -266,13 +266,9 @@ class ModNet(GenerativeMethod):
                 raise GanZooError(f"{len(targets)} target labels for {n} source images")
         if bool(((targets < 0) | (targets >= self.num_classes)).any()):
             raise GanZooError(f"target labels must lie in 0..{self.num_classes - 1}")
-        was = self.generator.training
-        self.generator.eval()
-        try:
+        with evaluating(self.generator):
             return torch.cat([self.modify(sources[s:s + batch], targets[s:s + batch])
                               for s in range(0, n, batch)])
-        finally:
-            self.generator.train(was)
 
     def _train_data(self):
         trainer = getattr(self, "_trainer", None)

@@ -12,7 +12,7 @@ import torch
 
 from ..nets.flows import BASES, COUPLINGS, NICE, dequantize, held_out
 from ..registry import GanZooError, register_method
-from .base import GenerativeMethod, MethodConfig
+from .base import GenerativeMethod, MethodConfig, evaluating
 
 
 @dataclass
@@ -81,12 +81,8 @@ class NICEMethod(GenerativeMethod):
 
     @torch.no_grad()
     def sample(self, n, generator=None, **condition):
-        was = self.flow.training
-        self.flow.eval()
-        try:
+        with evaluating(self.flow):
             x = self.flow.sample(n, generator)
-        finally:
-            self.flow.train(was)
         return x.clamp(-1, 1) if self.data_info.is_image else x
 
     def training_step(self, batch, batch_idx):

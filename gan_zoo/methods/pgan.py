@@ -18,7 +18,7 @@ from ..nets import build_critic
 from ..nets.flows import BASES, COUPLINGS, NICE, MixtureOfFlows, dequantize, held_out
 from ..nets.mlp import MLPCritic
 from ..registry import GanZooError, register_method
-from .base import GenerativeMethod, MethodConfig, frozen
+from .base import GenerativeMethod, MethodConfig, evaluating, frozen
 
 
 @dataclass
@@ -145,12 +145,8 @@ class PGAN(GenerativeMethod):
     @torch.no_grad()
     def sample_components(self, n, generator=None, component: int | None = None):
         comps = None if component is None else torch.full((n,), int(component), dtype=torch.long)
-        was = self.mixture.training
-        self.mixture.eval()
-        try:
+        with evaluating(self.mixture):
             x, c = self.mixture.sample(n, generator, comps)
-        finally:
-            self.mixture.train(was)
         return (x.clamp(-1, 1) if self.data_info.is_image else x), c
 
     @torch.no_grad()

@@ -23,7 +23,7 @@ import torch
 
 from ..nets.autoencoder import build_autoencoder
 from ..registry import GanZooError, register_method
-from .base import GenerativeMethod, MethodConfig
+from .base import GenerativeMethod, MethodConfig, evaluating
 
 
 def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -98,12 +98,8 @@ class VAE(GenerativeMethod):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, **condition) -> torch.Tensor:
         """Decoder means G(z), z ~ N(0, I)."""
-        was = self.decoder.training
-        self.decoder.eval()
-        try:
+        with evaluating(self.decoder):
             return self.decoder(self.noise(n, generator))
-        finally:
-            self.decoder.train(was)
 
     def training_step(self, batch, batch_idx):
         x, _ = batch

@@ -18,7 +18,7 @@ from torch import nn
 
 from ..nets.autoencoder import build_autoencoder
 from ..registry import GanZooError, register_method
-from .base import GenerativeMethod, MethodConfig, frozen
+from .base import GenerativeMethod, MethodConfig, evaluating, frozen
 
 
 @dataclass
@@ -92,12 +92,8 @@ class WAEGAN(GenerativeMethod):
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, **condition) -> torch.Tensor:
-        was = self.decoder.training
-        self.decoder.eval()
-        try:
+        with evaluating(self.decoder):
             return self.decoder(self.noise(n, generator))
-        finally:
-            self.decoder.train(was)
 
     def reconstruction_cost(self, x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
         """(1/n) sum_i c(x_i, G(z~_i)), c = recon_scale * ||x - y||^2 over all coordinates."""

@@ -15,7 +15,7 @@ import torch
 from ..losses.mmd import mmd_penalty
 from ..nets.autoencoder import build_autoencoder
 from ..registry import GanZooError, register_method
-from .base import GenerativeMethod, MethodConfig
+from .base import GenerativeMethod, MethodConfig, evaluating
 
 
 @dataclass
@@ -86,12 +86,8 @@ class WAEMMD(GenerativeMethod):
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, **condition) -> torch.Tensor:
-        was = self.decoder.training
-        self.decoder.eval()
-        try:
+        with evaluating(self.decoder):
             return self.decoder(self.noise(n, generator))
-        finally:
-            self.decoder.train(was)
 
     def reconstruction_cost(self, x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
         """(1/n) sum_i c(x_i, G(z~_i)), c = recon_scale * ||x - y||^2 over all coordinates."""
