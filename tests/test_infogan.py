@@ -101,6 +101,23 @@ def test_q_shares_the_trunk_and_info_loss_reaches_generator():
     assert any(p.grad.abs().sum() > 0 for p in m.generator.parameters())
 
 
+def test_image_nets_are_the_papers_by_default_and_scale_with_width():
+    def widths(module):
+        return [(type(m).__name__, m.out_channels if hasattr(m, "out_channels") else m.out_features)
+                for m in module.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d,
+                                                            torch.nn.Linear))]
+
+    paper = create_method("infogan", DIGITS, {})
+    # IG-P Table 1: D conv 64, conv 128, FC 1024, then D's logit; G FC 1024, FC 7x7x128, upconv 64, upconv 1.
+    assert widths(paper.critic.trunk) == [("Conv2d", 64), ("Conv2d", 128), ("Linear", 1024)]
+    assert widths(paper.generator) == [("Linear", 1024), ("Linear", 7 * 7 * 128), ("ConvTranspose2d", 64),
+                                       ("ConvTranspose2d", 1)]
+    half = create_method("infogan", DIGITS, {"width": "32"})
+    assert widths(half.critic.trunk) == [("Conv2d", 32), ("Conv2d", 64), ("Linear", 512)]
+    assert half.sample(4).shape == (4, 1, 28, 28)
+    assert half.critic.forward_with_q(half.sample(4))[1].shape == (4, half.q_dim)
+
+
 def test_traversal_grid_rows_and_columns():
     torch.manual_seed(0)
     m = create_method("infogan", DIGITS, {})

@@ -10,6 +10,9 @@ Images (MNIST, 28x28; any side divisible by 4 works the same way):
 - lReLU leak 0.1 (IG-P App. C; the official code's default is 0.01, paper_defaults.md §3 ⚠).
 - Weights from N(0, 0.02) (IG-C ``custom_ops.py``).
 
+``width`` scales every layer of the image nets: the paper's is 64 (conv 64/128, FC 1024 = 16 x 64); a
+smaller width (e.g. 32: conv 32/64, FC 512) is ~4x cheaper, for CPU runs, and is not the paper's net.
+
 Points: the same shape with fully connected layers (2 -> 128 -> 128 trunk, Q head 128 -> out), our
 choice: the paper has no 2-D experiment.
 """
@@ -19,6 +22,7 @@ import torch
 from torch import nn
 
 LEAK = 0.1  # IG-P App. C
+PAPER_WIDTH = 64  # IG-P Table 1: conv 64 / 128, FC 1024
 
 
 def _init(module: nn.Module) -> None:
@@ -30,40 +34,43 @@ def _init(module: nn.Module) -> None:
 
 
 class InfoGANGenerator(nn.Module):
-    def __init__(self, in_dim: int, shape: tuple):
+    def __init__(self, in_dim: int, shape: tuple, width: int = PAPER_WIDTH):
         super().__init__()
         c, h, w = shape
         if h % 4 or w % 4:
             raise ValueError(f"the InfoGAN generator wants a side divisible by 4, not {h}x{w}")
         self.s = (h // 4, w // 4)
+        self.ch = 2 * width  # 128 in the paper
+        fc, grid = 16 * width, self.ch * self.s[0] * self.s[1]
         self.fc = nn.Sequential(
-            nn.Linear(in_dim, 1024), nn.ReLU(True), nn.BatchNorm1d(1024),
-            nn.Linear(1024, 128 * self.s[0] * self.s[1]), nn.ReLU(True), nn.BatchNorm1d(128 * self.s[0] * self.s[1]),
+            nn.Linear(in_dim, fc), nn.ReLU(True), nn.BatchNorm1d(fc),
+            nn.Linear(fc, grid), nn.ReLU(True), nn.BatchNorm1d(grid),
         )
         self.up = nn.Sequential(
-            nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.ReLU(True), nn.BatchNorm2d(64),
-            nn.ConvTranspose2d(64, c, 4, 2, 1), nn.Tanh(),
+            nn.ConvTranspose2d(self.ch, width, 4, 2, 1), nn.ReLU(True), nn.BatchNorm2d(width),
+            nn.ConvTranspose2d(width, c, 4, 2, 1), nn.Tanh(),
         )
         _init(self)
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
-        return self.up(self.fc(latent).view(-1, 128, *self.s))
+        return self.up(self.fc(latent).view(-1, self.ch, *self.s))
 
 
 class InfoGANDiscriminator(nn.Module):
     """Shared trunk with a D head (logit) and a Q head (code parameters). ``forward`` gives D's logit only."""
 
-    def __init__(self, shape: tuple, q_dim: int):
+    def __init__(self, shape: tuple, q_dim: int, width: int = PAPER_WIDTH):
         super().__init__()
         if len(shape) == 3:
             c, h, w = shape
             self.trunk = nn.Sequential(
-                nn.Conv2d(c, 64, 4, 2, 1), nn.LeakyReLU(LEAK, True),
-                nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(LEAK, True), nn.BatchNorm2d(128),
+                nn.Conv2d(c, width, 4, 2, 1), nn.LeakyReLU(LEAK, True),
+                nn.Conv2d(width, 2 * width, 4, 2, 1), nn.LeakyReLU(LEAK, True), nn.BatchNorm2d(2 * width),
                 nn.Flatten(),
-                nn.Linear(128 * (h // 4) * (w // 4), 1024), nn.LeakyReLU(LEAK, True), nn.BatchNorm1d(1024),
+                nn.Linear(2 * width * (h // 4) * (w // 4), 16 * width), nn.LeakyReLU(LEAK, True),
+                nn.BatchNorm1d(16 * width),
             )
-            feat, q_hidden = 1024, 128
+            feat, q_hidden = 16 * width, 2 * width
         else:
             (d,) = shape
             self.trunk = nn.Sequential(nn.Linear(d, 128), nn.LeakyReLU(LEAK, True),
