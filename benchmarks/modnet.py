@@ -62,6 +62,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=None, help="generator steps (default 3000; --quick 200)")
+    ap.add_argument("--width", type=int, default=None, help="U-Net width (default 32; --quick 16)")
+    ap.add_argument("--batch-size", type=int, default=None)
+    ap.add_argument("--clf-steps", type=int, default=None, help="steps of each augmentation classifier")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     t0 = time.time()
@@ -71,6 +75,14 @@ def main():
     else:
         steps, pre, clf_steps = 3000, 1000, 1000
         sets = {"width": "32"}
+    if args.steps:
+        steps = args.steps
+    if args.width:
+        sets["width"] = str(args.width)
+    if args.batch_size:
+        sets["batch_size"] = str(args.batch_size)
+    if args.clf_steps:
+        clf_steps = args.clf_steps
     sets.update({"variant": "B", "freeze_classifier": "true", "pretrain_steps": str(pre)})
     res = train("modnet", "digits", steps=steps, out="runs/bench", progress=False, overrides=sets)
     m = res.method.cpu().eval()
