@@ -11,6 +11,7 @@ uses the same nets, data and seeds, so only K differs. Reference numbers (VEEGAN
 
     .venv/bin/python benchmarks/unrolled_modes.py --quick      # 300 steps, 2 seeds
     .venv/bin/python benchmarks/unrolled_modes.py              # 5000 steps, 5 seeds
+    .venv/bin/python benchmarks/unrolled_modes.py --steps 25000 --seeds 1 --ks 0 5 --trajectory-every 5000
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import statistics
 import tempfile
 import time
 
+import lightning as L
 import torch
 
 
@@ -33,6 +35,24 @@ def coverage(samples, centers, std):
     return mode_coverage(samples, centers, std, n_sigma=3)
 
 
+class Trajectory(L.Callback):
+    """Coverage every ``every`` generator steps (the columns of UG-P Fig. 1), printed as it is measured."""
+
+    def __init__(self, every, k, seed, centers, std):
+        self.every, self.k, self.seed, self.centers, self.std = every, k, seed, centers, std
+        self.t0 = time.perf_counter()
+
+    def on_generator_step(self, trainer, method):
+        step = method.generator_steps
+        if step % self.every:
+            return
+        x = method.sample(2500, torch.Generator().manual_seed(1000 + self.seed)).float().cpu()
+        cov = coverage(x, self.centers, self.std)
+        spread = float(torch.cdist(x.double(), self.centers.double()).min(1).values.median()) / self.std
+        print(f"| {self.k} | {self.seed} | {step} | {cov['modes']} | {100 * cov['hq_fraction']:.1f} | {spread:.1f} "
+              f"| {time.perf_counter() - self.t0:.0f} |", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -40,6 +60,8 @@ def main():
     ap.add_argument("--seeds", type=int, default=None)
     ap.add_argument("--ks", type=int, nargs="*", default=[0, 1, 5, 10])
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--trajectory-every", type=int, default=0,
+                    help="also print coverage every N generator steps of each run (UG-C draws every 5000)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     steps = args.steps or (300 if args.quick else 5000)
@@ -53,13 +75,17 @@ def main():
     print("| method | K | modes (of 8), mean | modes per seed | HQ %, mean | median distance to nearest mode / std "
           "| wall s per run |")
     print("|---|---|---|---|---|---|---|")
+    if args.trajectory_every:
+        print("| K | seed | step | modes | HQ % | median distance / std | wall s |\n|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as out:
         for k in args.ks:
             modes, hqs, walls, spreads = [], [], [], []
             for s in seeds:
                 t = time.perf_counter()
+                extra = [Trajectory(args.trajectory_every, k, s, data.centers, data.std)] if args.trajectory_every else []
                 res = train("unrolled", "ring8", steps=steps, seed=s, out=out, progress=False,
-                            overrides={"unroll_steps": str(k)}, picture_every=steps, checkpoint_every=steps)
+                            overrides={"unroll_steps": str(k)}, picture_every=steps, checkpoint_every=steps,
+                            callbacks=extra)
                 walls.append(time.perf_counter() - t)
                 x = res.method.sample(2500, torch.Generator().manual_seed(1000 + s)).float().cpu()
                 cov = coverage(x, data.centers, data.std)
