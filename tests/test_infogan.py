@@ -116,6 +116,21 @@ def test_image_nets_are_the_papers_by_default_and_scale_with_width():
     assert widths(half.critic.trunk) == [("Conv2d", 32), ("Conv2d", 64), ("Linear", 512)]
     assert half.sample(4).shape == (4, 1, 28, 28)
     assert half.critic.forward_with_q(half.sample(4))[1].shape == (4, half.q_dim)
+    # Q's output: 10 logits + 2 means (IG-C's fixed std, the default); a learned std adds 2 log-stds.
+    assert paper.q_dim == 12 and create_method("infogan", DIGITS, {"q_std": "learned"}).q_dim == 14
+
+
+def test_discriminator_can_separate_a_real_batch_from_a_fake_batch():
+    # Real and fake batches go through D separately in train mode (IG-C). If the trunk ended in BatchNorm
+    # straight into the linear D head, every batch's mean logit would be the head's bias plus a constant:
+    # an all-real batch and an all-fake batch could not differ on average. The IG-C order (BN, then lReLU)
+    # breaks that symmetry.
+    torch.manual_seed(0)
+    m = create_method("infogan", DIGITS, {"width": "8"})
+    m.critic.train()
+    a = torch.rand(32, 1, 28, 28) * 2 - 1
+    b = torch.tanh(torch.randn(32, 1, 28, 28) * 0.1 + 0.5)
+    assert abs(float(m.critic(a).mean() - m.critic(b).mean())) > 1e-3
 
 
 def test_traversal_grid_rows_and_columns():

@@ -2,9 +2,14 @@
 
 Images (MNIST, 28x28; any side divisible by 4 works the same way):
 
-- D trunk: 4x4 conv 64, lReLU, stride 2 -> 4x4 conv 128, lReLU, stride 2, BN -> FC 1024, lReLU, BN;
+- D trunk: 4x4 conv 64, lReLU, stride 2 -> 4x4 conv 128, stride 2, BN, lReLU -> FC 1024, BN, lReLU;
   D head: FC -> 1 (a logit). Q head, sharing the whole trunk (IG-P §6): FC 128 - BN - lReLU - FC out.
-- G: FC 1024, ReLU, BN -> FC (s/4)^2 x 128, ReLU, BN -> 4x4 upconv 64, ReLU, stride 2, BN -> 4x4 upconv C.
+- G: FC 1024, BN, ReLU -> FC (s/4)^2 x 128, BN, ReLU -> 4x4 upconv 64, stride 2, BN, ReLU -> 4x4 upconv C.
+- BatchNorm comes *before* the nonlinearity, as in IG-C ``regularized_gan.py`` (``fc_batch_norm()`` then
+  ``apply(leaky_rectify)``); IG-P Table 1 lists "lRELU. batchnorm" but does not fix the order. The order
+  matters: with BN last in the trunk and real and fake batches passed separately (as IG-C does), a linear
+  head on batch-normalised features gives every batch the same mean logit, so D cannot tell an all-real
+  batch from an all-fake one (tests/test_infogan.py).
   The paper's output is a sigmoid for [0, 1] images; gan_zoo's images live in [-1, 1], so G ends in tanh
   (tanh(a) = 2 sigmoid(2a) - 1, the same family rescaled).
 - lReLU leak 0.1 (IG-P App. C; the official code's default is 0.01, paper_defaults.md §3 ⚠).
@@ -43,11 +48,11 @@ class InfoGANGenerator(nn.Module):
         self.ch = 2 * width  # 128 in the paper
         fc, grid = 16 * width, self.ch * self.s[0] * self.s[1]
         self.fc = nn.Sequential(
-            nn.Linear(in_dim, fc), nn.ReLU(True), nn.BatchNorm1d(fc),
-            nn.Linear(fc, grid), nn.ReLU(True), nn.BatchNorm1d(grid),
+            nn.Linear(in_dim, fc), nn.BatchNorm1d(fc), nn.ReLU(True),
+            nn.Linear(fc, grid), nn.BatchNorm1d(grid), nn.ReLU(True),
         )
         self.up = nn.Sequential(
-            nn.ConvTranspose2d(self.ch, width, 4, 2, 1), nn.ReLU(True), nn.BatchNorm2d(width),
+            nn.ConvTranspose2d(self.ch, width, 4, 2, 1), nn.BatchNorm2d(width), nn.ReLU(True),
             nn.ConvTranspose2d(width, c, 4, 2, 1), nn.Tanh(),
         )
         _init(self)
@@ -65,10 +70,10 @@ class InfoGANDiscriminator(nn.Module):
             c, h, w = shape
             self.trunk = nn.Sequential(
                 nn.Conv2d(c, width, 4, 2, 1), nn.LeakyReLU(LEAK, True),
-                nn.Conv2d(width, 2 * width, 4, 2, 1), nn.LeakyReLU(LEAK, True), nn.BatchNorm2d(2 * width),
+                nn.Conv2d(width, 2 * width, 4, 2, 1), nn.BatchNorm2d(2 * width), nn.LeakyReLU(LEAK, True),
                 nn.Flatten(),
-                nn.Linear(2 * width * (h // 4) * (w // 4), 16 * width), nn.LeakyReLU(LEAK, True),
-                nn.BatchNorm1d(16 * width),
+                nn.Linear(2 * width * (h // 4) * (w // 4), 16 * width), nn.BatchNorm1d(16 * width),
+                nn.LeakyReLU(LEAK, True),
             )
             feat, q_hidden = 16 * width, 2 * width
         else:
