@@ -60,7 +60,7 @@ def main() -> None:
     ap.add_argument("--out", default="runs/bench_infogan")
     ap.add_argument("--progress", action="store_true", help="show the training progress")
     ap.add_argument("--width", type=int, default=0,
-                    help="base width of the nets (0: the paper's 64; 32 is ~4x cheaper on CPU, not the paper's)")
+                    help="base width of the nets (0: the paper's 64; 32 is ~3x cheaper on CPU, not the paper's)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     ap.add_argument("--checkpoint", default=None,
                     help="evaluate this infogan checkpoint (or run folder) instead of training")

@@ -35,6 +35,14 @@ def coverage(samples, centers, std):
     return mode_coverage(samples, centers, std, n_sigma=3)
 
 
+def measure(samples, centers, std) -> tuple[int, float, float]:
+    """(modes captured, HQ %, median distance to the nearest mode in stds). The last shows how far the
+    samples are from being high quality (3 std), progress that the 0/1 HQ test hides."""
+    cov = coverage(samples, centers, std)
+    spread = float(torch.cdist(samples.double(), centers.double()).min(1).values.median()) / std
+    return cov["modes"], 100 * cov["hq_fraction"], spread
+
+
 class Trajectory(L.Callback):
     """Coverage every ``every`` generator steps (the columns of UG-P Fig. 1), printed as it is measured."""
 
@@ -47,9 +55,8 @@ class Trajectory(L.Callback):
         if step % self.every:
             return
         x = method.sample(2500, torch.Generator().manual_seed(1000 + self.seed)).float().cpu()
-        cov = coverage(x, self.centers, self.std)
-        spread = float(torch.cdist(x.double(), self.centers.double()).min(1).values.median()) / self.std
-        print(f"| {self.k} | {self.seed} | {step} | {cov['modes']} | {100 * cov['hq_fraction']:.1f} | {spread:.1f} "
+        modes, hq, spread = measure(x, self.centers, self.std)
+        print(f"| {self.k} | {self.seed} | {step} | {modes} | {hq:.1f} | {spread:.1f} "
               f"| {time.perf_counter() - self.t0:.0f} |", flush=True)
 
 
@@ -88,11 +95,10 @@ def main():
                             callbacks=extra)
                 walls.append(time.perf_counter() - t)
                 x = res.method.sample(2500, torch.Generator().manual_seed(1000 + s)).float().cpu()
-                cov = coverage(x, data.centers, data.std)
-                modes.append(cov["modes"])
-                hqs.append(100 * cov["hq_fraction"])
-                # How far samples are from being "high quality" (3 std): shows progress the 0/1 HQ test hides.
-                spreads.append(float(torch.cdist(x.double(), data.centers.double()).min(1).values.median()) / data.std)
+                n_modes, hq, spread = measure(x, data.centers, data.std)
+                modes.append(n_modes)
+                hqs.append(hq)
+                spreads.append(spread)
             name = "gan" if k == 0 else "unrolled"
             print(f"| {name} | {k} | {statistics.mean(modes):.1f} | {modes} | {statistics.mean(hqs):.1f} "
                   f"| {statistics.mean(spreads):.1f} | {statistics.mean(walls):.0f} |", flush=True)

@@ -80,7 +80,7 @@ class InfoGAN(GenerativeMethod):
         if data_info.is_image:
             if data_info.shape[1] % 4 or data_info.shape[2] % 4:
                 raise GanZooError(f"infogan's nets want image sides divisible by 4, not {data_info.shape}")
-            # width 0: the paper's net (IG-P Table 1, base width 64); --set width=32 is ~4x cheaper.
+            # width 0: the paper's net (IG-P Table 1, base width 64); --set width=32 is ~3x cheaper.
             self.generator = InfoGANGenerator(latent_dim, data_info.shape, config.width or PAPER_WIDTH)
         else:
             self.generator = build_generator("mlp", data_info, latent_dim, config.width)
