@@ -109,10 +109,19 @@ class DCGANConfig(GANConfig):
     def for_data(cls, info):
         if not info.is_image:
             raise GanZooError("dcgan is an image architecture preset; for points use 'gan'")
+        if tuple(info.shape[1:]) == (64, 64):
+            # Radford et al. Fig. 1 (64 x 64 LSUN): 1024 -> 512 -> 256 -> 128 feature maps, i.e. base width
+            # 128 (the discriminator mirrors it). 28/32 px keep the nets' base width 64 (no figure gives one).
+            return cls(width=128)
         return cls()
 
 
 @register_method("dcgan", DCGANConfig, "Radford, Metz & Chintala 2016 (seed 003 §1.4)",
                  "GAN with the DCGAN architecture guidelines and Adam(2e-4, 0.5)")
 class DCGAN(_GANBase):
-    pass
+    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        # Radford et al. Fig. 1: "A 100 dimensional uniform distribution Z"; Newmu/dcgan_code draws
+        # np_rng.uniform(-1., 1., size=(nbatch, nz)).
+        if generator is None:
+            return torch.rand(n, self.config.z_dim, device=self.device) * 2 - 1
+        return (torch.rand(n, self.config.z_dim, generator=generator) * 2 - 1).to(self.device)
