@@ -143,20 +143,45 @@ class GenerativeMethod(L.LightningModule):
         self._plain_for = None  # the trainer the plain-dispatch decision was made for
         self._plain_opts = None  # None: Lightning's dispatch
         self._generator_hooks = (None, [])
+        self._position_cache = (0, 0, 0)  # (batches, generator steps, critic steps in the group)
 
     # ----- schedule -------------------------------------------------------------------------
     @property
     def n_critic(self) -> int:
         return self.config.n_critic
 
+    def critic_steps(self, generator_step: int) -> int:
+        """Critic steps (batches) before generator step ``generator_step`` (counted from 0).
+
+        ``n_critic`` for every step here; a method whose paper varies it (WGAN's official schedule)
+        overrides this. It must depend on the step only, so that a checkpoint's batch counter says
+        where in the schedule the run is.
+        """
+        return self.n_critic
+
+    def schedule_position(self, batches: int | None = None) -> tuple[int, int]:
+        """(generator steps completed, critic steps done in the current group) after ``batches`` batches."""
+        b = self.batches_seen if batches is None else batches
+        if type(self).critic_steps is GenerativeMethod.critic_steps:
+            return divmod(b, self.n_critic)
+        # A varying schedule: walk it (cached: the loop asks about the next batch each time).
+        b0, g, k = self._position_cache if self._position_cache[0] <= b else (0, 0, 0)
+        while b0 < b:
+            b0, k = b0 + 1, k + 1
+            if k == self.critic_steps(g):
+                g, k = g + 1, 0
+        self._position_cache = (b, g, k)
+        return g, k
+
     @property
     def generator_steps(self) -> int:
         """Generator iterations completed (the papers' and the CLI's "steps")."""
-        return self.batches_seen // self.n_critic
+        return self.schedule_position()[0]
 
     def is_generator_turn(self) -> bool:
-        """True on the batch that ends a group of n_critic critic steps: the generator steps then."""
-        return (self.batches_seen + 1) % self.n_critic == 0
+        """True on the batch that ends a group of critic steps: the generator steps then."""
+        g, k = self.schedule_position()
+        return k + 1 == self.critic_steps(g)
 
     def is_log_step(self) -> bool:
         """True on a batch whose generator step will be logged: compute costly diagnostics only then."""
@@ -220,7 +245,7 @@ class GenerativeMethod(L.LightningModule):
                 names = [k for k, b in zip(self._guard_names, bad[i].tolist()) if b]
                 # The step in progress, counted from 1 (generator_steps counts the completed ones): a run
                 # with checkpoints every step keeps step s - 1 and reports step s.
-                step = (self._guard_start + i) // self.n_critic + 1
+                step = self.schedule_position(self._guard_start + i)[0] + 1
                 raise DivergenceError(
                     f"training diverged: {', '.join(names) or 'a loss'} became NaN/Inf at generator step {step}"
                 )
@@ -277,9 +302,9 @@ class GenerativeMethod(L.LightningModule):
     def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
         self._note_nonfinite()
         self.batches_seen += 1
-        if self.batches_seen % self.n_critic:
+        step, in_group = self.schedule_position()
+        if in_group:
             return
-        step = self.generator_steps
         done = self.max_generator_steps is not None and step >= self.max_generator_steps
         if step % self.config.log_every == 0 or done:
             self.check_finite()

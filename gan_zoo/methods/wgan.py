@@ -19,6 +19,14 @@ class WGANConfig(MethodConfig):
     lr: float = 5e-5
     n_critic: int = 5
     batch_size: int = 64
+    # The official code's critic schedule (martinarjovsky/WassersteinGAN main.py: "if gen_iterations
+    # < 25 or gen_iterations % 500 == 0: Diters = 100"): 100 critic steps before each of the first 25
+    # generator steps and before every 500th, so the critic is near its optimum before G follows its
+    # gradient (Arjovsky et al. §3: the critic should be trained "till optimality").
+    # critic_boost=0 turns it off (n_critic for every step, Alg. 1 as printed).
+    critic_boost: int = 100
+    boost_first: int = 25
+    boost_every: int = 500
 
     @classmethod
     def for_data(cls, info):
@@ -28,6 +36,8 @@ class WGANConfig(MethodConfig):
         super().validate()
         if self.clip <= 0:
             raise GanZooError(f"clip must be > 0, got {self.clip}")
+        if self.critic_boost < 0 or self.boost_first < 0 or self.boost_every < 0:
+            raise GanZooError("critic_boost, boost_first and boost_every must be >= 0 (critic_boost=0: no boost)")
 
 
 @register_method("wgan", WGANConfig, "Arjovsky, Chintala & Bottou 2017 (seed 000 §2.3.3, Alg. 2)",
@@ -38,6 +48,11 @@ class WGAN(GenerativeMethod):
         self.generator = build_generator(config.arch, data_info, config.z_dim, config.width)
         # Arjovsky et al. kept the DCGAN critic with batch norm; only the final sigmoid is removed.
         self.critic = build_critic(config.arch, data_info, config.width, norm="batch")
+
+    def critic_steps(self, generator_step: int) -> int:
+        c = self.config
+        boosted = generator_step < c.boost_first or (c.boost_every > 0 and generator_step % c.boost_every == 0)
+        return c.critic_boost if c.critic_boost and boosted else c.n_critic
 
     def configure_optimizers(self):
         # Arjovsky et al. §3: RMSProp, since momentum-based optimisers (Adam) made the critic unstable.
@@ -59,7 +74,7 @@ class WGAN(GenerativeMethod):
         clip_weights_(self.critic, self.config.clip)
         self.record({"loss/critic": loss_d, "wasserstein/estimate": -loss_d})
 
-        # Alg. 2 lines 8-9: after n_critic critic steps, G descends -E f(G(z)).
+        # Alg. 2 lines 8-9: after n_critic critic steps (critic_steps(): 100 early on), G descends -E f(G(z)).
         if self.is_generator_turn():
             with frozen(self.critic):
                 loss_g = wasserstein_generator_loss(self.critic(self.generator(self.noise(m))))
