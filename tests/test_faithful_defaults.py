@@ -38,3 +38,44 @@ def test_dcgan_64px_has_the_figure_1_widths():
     assert [c.out_channels for c in dconvs] == [128, 256, 512, 1024, 1]
     # 28/32 px keep the base width 64
     assert create_method("dcgan", DIGITS).config.width == 0
+
+
+# ----- item 9: one Inception Score path (Salimans et al. 2016's code) ---------------------------
+class _FixedSampler:
+    """Stands in for a trained method: ``sample`` returns the same (8-bit exact) images every time."""
+
+    device = torch.device("cpu")
+
+    def __init__(self, images):
+        self.images = images
+
+    def sample(self, n, generator=None):
+        return self.images[:n]
+
+
+def test_is_from_the_cli_equals_the_training_callback_on_the_same_samples(tmp_path):
+    import json
+
+    from gan_zoo_cli.main import app
+    from typer.testing import CliRunner
+
+    from gan_zoo.callbacks.metrics import PeriodicMetrics
+    from gan_zoo.data import load_dataset
+    from gan_zoo.io import write_samples
+    from gan_zoo.metrics.extractors import save_classifier
+    from gan_zoo.nets.classifier import build_classifier
+
+    torch.manual_seed(0)
+    net = build_classifier("convnet4", (1, 28, 28), 10, width=4)
+    ckpt = save_classifier(net, {"arch": "convnet4", "data": "digits", "shape": [1, 28, 28], "num_classes": 10,
+                                 "kwargs": {"width": 4}}, tmp_path / "cls.ckpt")
+    train = load_dataset("digits", "train")
+    x = train.to_float(torch.arange(200))  # uint8 images: the PNG round trip is lossless
+    cb = PeriodicMetrics(train, n=200, classifier=ckpt).compute(_FixedSampler(x))
+    folder = write_samples(tmp_path / "s", x, {"data": "digits"})
+    res = CliRunner().invoke(app, ["eval", "is", "--samples", str(folder), "--classifier", str(ckpt),
+                                   "--extractor", "classifier", "--no-reference", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["value"] == pytest.approx(cb["classifier_is"], rel=1e-12, abs=0)
+    assert "ddof 0" in out["protocol"]["std"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -77,15 +78,41 @@ def test_inception_score_limits():
     assert inception_score(constant, splits=10)[0] == pytest.approx(1.0, abs=1e-9)
 
 
-def test_inception_score_matches_torchmetrics_on_the_same_logits():
-    from gan_zoo.metrics.evaluate import inception_score_torchmetrics
+def _salimans_is(logits, splits=10):
+    """openai/improved-gan inception_score/model.py, get_inception_score, in numpy on the same logits."""
+    preds = torch.softmax(logits.double(), 1).numpy()
+    scores = []
+    for i in range(splits):
+        part = preds[(i * preds.shape[0] // splits):((i + 1) * preds.shape[0] // splits), :]
+        kl = part * (np.log(part) - np.log(np.expand_dims(np.mean(part, 0), 0)))
+        kl = np.mean(np.sum(kl, 1))
+        scores.append(np.exp(kl))
+    return np.mean(scores), np.std(scores)
 
+
+def test_inception_score_is_salimans_et_al_code_ordered_splits_population_std():
+    # 1003 samples: Salimans et al.'s boundaries i * N // 10 (splits of 100 and 101), not Tensor.chunk's 101s
     logits = torch.randn(1003, 7, generator=torch.Generator().manual_seed(3)) * 3
-    tm_mean, tm_std = inception_score_torchmetrics(logits, splits=10, seed=5)
+    ref_mean, ref_std = _salimans_is(logits)
+    mean, std = inception_score(logits, splits=10)
+    assert mean == pytest.approx(ref_mean, rel=1e-9) and std == pytest.approx(ref_std, rel=1e-9)
+
+
+def test_inception_score_mean_agrees_with_torchmetrics_up_to_its_shuffle():
+    # torchmetrics shuffles with the global RNG before chunking and reports the unbiased std: on 1000
+    # samples (equal chunks) its mean is ours on the shuffled order, its std ours x sqrt(10 / 9).
+    from torch import nn
+    from torchmetrics.image.inception import InceptionScore
+
+    logits = torch.randn(1000, 7, generator=torch.Generator().manual_seed(4)) * 3
+    m = InceptionScore(feature=nn.Identity(), splits=10)
+    m.update(logits.double())
     torch.manual_seed(5)
-    perm = torch.randperm(len(logits))  # torchmetrics shuffles with the global RNG before splitting
-    mean, std = inception_score(logits[perm], splits=10)
-    assert mean == pytest.approx(tm_mean, rel=1e-6) and std == pytest.approx(tm_std, rel=1e-5)
+    tm_mean, tm_std = (float(v) for v in m.compute())
+    torch.manual_seed(5)
+    mean, std = inception_score(logits[torch.randperm(len(logits))], splits=10)
+    assert mean == pytest.approx(tm_mean, rel=1e-6)
+    assert std * (10 / 9) ** 0.5 == pytest.approx(tm_std, rel=1e-5)
 
 
 def test_frechet_distance_zero_for_identical_sets_and_closed_form_for_gaussians():

@@ -8,12 +8,11 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import nn
 
 from ..registry import GanZooError
 from . import functional as F
 from .extractors import embed, get_extractor
-from .functional.inception_score import IS_SPLITS
+from .functional.inception_score import IS_SPLITS, IS_STD
 from .functional.w1 import EXACT_MAX_N
 
 DDM_DEFAULT_SEED = 0
@@ -51,42 +50,23 @@ def _progress(label: str | None, what: str) -> str | None:
     return f"{label}: {what}" if label else None
 
 
-def inception_score_torchmetrics(logits: torch.Tensor, splits: int, seed: int = 0) -> tuple[float, float]:
-    """IS through ``torchmetrics.image.InceptionScore`` fed with precomputed logits (identity extractor).
-    torchmetrics permutes the samples with the global RNG before splitting; we seed it for repeatability."""
-    import warnings
-
-    from torchmetrics.image.inception import InceptionScore
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        m = InceptionScore(feature=nn.Identity(), splits=splits)
-    m.update(logits.double())
-    state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    try:
-        mean, std = m.compute()
-    finally:
-        torch.random.set_rng_state(state)
-    return float(mean), float(std)
-
-
 def evaluate_is(samples: torch.Tensor, data: str | None, extractor: str = "inception", classifier=None,
                 splits: int = IS_SPLITS, reference: bool = True, device=None,
-                progress: str | None = None, seed: int = 0) -> dict:
+                progress: str | None = None) -> dict:
     _check_images(samples, max(splits, 2), "the Inception Score")
     ext = get_extractor(extractor, data, classifier, device=device)
     logits = embed(ext, samples, device=device, progress=_progress(progress, "embedding samples"))["logits"]
-    mean, std = inception_score_torchmetrics(logits, splits, seed)
-    protocol = {**ext.protocol, "n_samples": len(samples), "splits": splits, "data": data,
-                "std": "over splits (unbiased, as torchmetrics)", "implementation": "torchmetrics InceptionScore"}
+    # The one IS implementation (the training callback calls it too): Salimans et al.'s ordered splits.
+    mean, std = F.inception_score(logits, splits)
+    protocol = {**ext.protocol, "n_samples": len(samples), "splits": splits, "data": data, "std": IS_STD,
+                "splits_order": "consecutive, in the folder's order (Salimans et al.'s code)"}
     out = _result("is", mean, "higher", protocol, std=std)
     if reference and data is not None:
         test = _image_data(data)
         n = min(len(test), len(samples))
         real = test.to_float(torch.arange(n))
         rl = embed(ext, real, device=device, progress=_progress(progress, "embedding the test split"))["logits"]
-        rm, rs = inception_score_torchmetrics(rl, min(splits, n), seed)
+        rm, rs = F.inception_score(rl, min(splits, n))
         out["reference"] = {"name": f"{data} test split", "n_samples": n, "value": rm, "std": rs}
     return out
 
