@@ -100,7 +100,8 @@ def list_cmd():
 @app.command()
 @friendly
 def train(
-    method: str = typer.Argument(None, help="method name (see `ganzoo list`); optional with --resume"),
+    ctx: typer.Context,
+    method: str = typer.Argument(None, help="method name (see `ganzoo list`); optional with --resume or --config"),
     data: str | None = typer.Option(None, "--data", help="dataset (default: ring, embedded)"),
     steps: int | None = typer.Option(None, "--steps", help="generator iterations (as the papers count)"),
     batch_size: int | None = typer.Option(None, "--batch-size"),
@@ -115,13 +116,25 @@ def train(
     data_dir: str | None = typer.Option(None, "--data-dir", help="where dataset files are"),
     download: bool = typer.Option(False, "--download", help="let torchvision download the dataset"),
     no_progress: bool = typer.Option(False, "--no-progress", help="no progress bar"),
+    config: Path | None = typer.Option(None, "--config", help="run file (YAML or JSON; a run's config.json "
+                                       "re-runs it); flags typed here override it"),
+    print_config: bool = typer.Option(False, "--print-config", help="print the resolved run as YAML and exit"),
 ):
     """Train METHOD; writes TensorBoard logs, sample pictures and checkpoints under --out."""
     _quiet_libraries()
     from gan_zoo.training import train as run_train
 
-    result = run_train(method, data, steps, batch_size, gpus, nodes, precision, seed, out, parse_sets(sets),
-                       resume, data_dir, download, accelerator, progress=not no_progress)
+    from .runconfig import resolve_train
+
+    r = resolve_train(ctx, dict(method=method, data=data, steps=steps, batch_size=batch_size, gpus=gpus,
+                                nodes=nodes, precision=precision, accelerator=accelerator, seed=seed, out=out,
+                                data_dir=data_dir, download=download),
+                      config, parse_sets(sets), resume, print_config)
+    if r is None:  # --print-config
+        return
+    result = run_train(r["method"], r["data"], r["steps"], r["batch_size"], r["gpus"], r["nodes"], r["precision"],
+                       r["seed"], r["out"], r["overrides"], resume, r["data_dir"], r["download"], r["accelerator"],
+                       progress=not no_progress)
     if os.environ.get("LOCAL_RANK", "0") != "0" or int(os.environ.get("NODE_RANK", "0")) != 0:
         return
     m = result.method

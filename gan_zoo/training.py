@@ -178,8 +178,11 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
         callbacks.append(StepProgress(steps, every=max(1, min(model.config.log_every, steps // 100 or 1))))
     trainer = build_trainer(run_dir, callbacks + list(extra_callbacks or []), gpus, nodes, precision, accelerator)
     if trainer.global_rank == 0:
+        # The layout `ganzoo train --config` reads (cli/runconfig.py): this file re-runs the run.
         (run_dir / "config.json").write_text(json.dumps({
-            "method": method, "data": data, "seed": seed, "steps": steps,
+            "method": method, "data": data, "seed": seed, "steps": steps, "batch_size": model.config.batch_size,
+            "gpus": gpus, "nodes": nodes, "precision": precision, "accelerator": accelerator, "out": str(out),
+            "data_dir": data_dir, "download": download,
             "config": dataclasses.asdict(model.config), "data_info": dataclasses.asdict(dm_probe.info),
         }, indent=2, default=str))
     trainer.fit(model, datamodule=dm_probe, ckpt_path=ckpt["_path"] if ckpt else None)
