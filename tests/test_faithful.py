@@ -31,3 +31,31 @@ def test_varying_schedule_counts_generator_steps_from_batches(run_train):
     assert m.batches_seen == 3
     assert [m.schedule_position(b) for b in (0, 2, 3, 5, 6, 10, 11)] == [
         (0, 0), (0, 2), (1, 0), (1, 2), (2, 0), (2, 4), (3, 0)]
+
+
+# ----- WAE-MMD, WAE-GAN, VAE: the WAE code's reconstruction weight on its own pixel range -------------------
+def _digits_info(size):
+    from gan_zoo.data.datamodule import DataInfo
+
+    return DataInfo("digits" if size == 28 else "celeba-like", "images", (1 if size == 28 else 3, size, size), 10)
+
+
+@pytest.mark.parametrize("method", ["wae-mmd", "wae-gan", "vae"])
+def test_reconstruction_weight_is_the_wae_codes_on_its_pixel_range(method):
+    # tolstikhin/wae: cost 0.05 * sum (x - y)^2 (wae.py l2sq); MNIST on [0, 1] (input_normalize_sym = False),
+    # CelebA on [-1, 1] (input_normalize_sym = True). Our images are in [-1, 1]: the squared-L2 term of the
+    # loss for a pair of images must equal the code's number for the same pair on the code's range.
+    from gan_zoo.methods.vae import gaussian_log_likelihood
+    from gan_zoo.registry import create_method
+
+    g = torch.Generator().manual_seed(0)
+    for size, to_code_range in ((28, lambda t: (t + 1) / 2), (64, lambda t: t)):
+        m = create_method(method, _digits_info(size), {})
+        x = torch.rand(4, *m.data_info.shape, generator=g) * 2 - 1
+        y = torch.rand(4, *m.data_info.shape, generator=g) * 2 - 1
+        reference = 0.05 * (to_code_range(x) - to_code_range(y)).flatten(1).pow(2).sum(1).mean()
+        if method == "vae":  # the quadratic part of -log N(x; y, eta I): ||x - y||^2 / (2 eta)
+            ours = (gaussian_log_likelihood(x, x, m.config.obs_var) - gaussian_log_likelihood(x, y, m.config.obs_var)).mean()
+        else:
+            ours = m.reconstruction_cost(x, y)
+        assert float(ours) == pytest.approx(float(reference), rel=1e-5), (method, size)

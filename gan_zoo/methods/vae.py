@@ -9,8 +9,9 @@ Training maximises the ELBO
 
 with one reparameterised draw z = mu + exp(logvar / 2) * eps per example (Kingma & Welling §2.4, L = 1).
 
-eta (``obs_var``): the seed leaves it open. We set 1/(2 eta) to the WAE code's reconstruction weight (0.05 for
-images, so eta = 10; 1 for points, so eta = 1/2), so the VAE and the WAEs share the same reconstruction term
+eta (``obs_var``): the seed leaves it open. We set 1/(2 eta) to the WAEs' reconstruction weight (0.05 for
+32+ px images, so eta = 10; 0.05 / 4 for 28 px, the code's [0, 1] MNIST weight on our [-1, 1] range, so eta = 40;
+1 for points, so eta = 1/2), so the VAE and the WAEs share the same reconstruction term
 and differ only in the regulariser (per-example KL vs lambda * divergence of the aggregate Q_Z), which is the
 comparison the WAE paper draws. Samples are the decoder means G(z), z ~ p(z), as WAE's Table 1 uses them.
 """
@@ -59,7 +60,7 @@ def elbo(x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, decoder, obs_v
 class VAEConfig(MethodConfig):
     # The WAE paper's comparison uses the same nets and latent size: paper_defaults.md §5 (d_z 8 MNIST, 64 CelebA).
     z_dim: int = 8
-    # 1/(2 eta) = 0.05, the WAE code's squared-L2 weight (see the module docstring); points: eta = 1/2.
+    # 1/(2 eta) = 0.05, the WAE code's squared-L2 weight (see the module docstring); 28 px: eta = 40; points: 1/2.
     obs_var: float = 10.0
     # §5 (WAE code) optimiser, shared with the WAEs for a like-for-like comparison: Adam(1e-3, 0.5, 0.999), batch 100.
     lr: float = 1e-3
@@ -73,7 +74,9 @@ class VAEConfig(MethodConfig):
             return cls(z_dim=2, obs_var=0.5)
         if info.shape[-1] >= 32:
             return cls(z_dim=64)
-        return cls()
+        # 28 px: 1/(2 eta) = 0.05 / 4, the WAE code's MNIST weight for [0, 1] pixels (input_normalize_sym = False)
+        # carried to our [-1, 1] range, as the WAEs do (so eta = 40); 64 px keep the CelebA block's 0.05 on [-1, 1].
+        return cls(obs_var=40.0)
 
     def validate(self) -> None:
         super().validate()

@@ -21,6 +21,10 @@ from ..registry import GanZooError, register_method
 from .base import GenerativeMethod, MethodConfig, evaluating, frozen
 
 
+# The WAE code's reconstruction weight, 0.05 * sum of squared pixel differences (wae.py reconstruction_loss, l2sq).
+RECON_SCALE_01 = 0.05
+
+
 @dataclass
 class WAEGANConfig(MethodConfig):
     # paper_defaults.md §5 (WAE paper §4, WAE code): latent size 8 for MNIST (28 px), 64 for CelebA.
@@ -30,7 +34,7 @@ class WAEGANConfig(MethodConfig):
     # §5: lambda = 10 in all the paper's reported experiments (code: 100 for CelebA; `--set lam=100`).
     lam: float = 10.0
     # §5: c(x, y) = ||x - y||^2, times 0.05 in the WAE code (pixel sum, batch mean); points: unscaled (1.0).
-    recon_scale: float = 0.05
+    recon_scale: float = RECON_SCALE_01
     # Seed 002 (WAE-GAN adversary, CelebA): z -> 4 x (FC_512, ReLU) -> FC_1 (the MNIST code uses the same).
     adv_width: int = 512
     adv_depth: int = 4
@@ -49,7 +53,10 @@ class WAEGANConfig(MethodConfig):
             return cls(z_dim=2, recon_scale=1.0)
         if info.shape[-1] >= 32:
             return cls(z_dim=64, lr=3e-4, adv_lr=1e-3)  # §5 CelebA (32 px colour sets take the same)
-        return cls()
+        # 28 px: the WAE code's MNIST cost 0.05 ||x - y||^2 is on [0, 1] pixels (configs.py MNIST block:
+        # input_normalize_sym = False); ours live in [-1, 1], where ||x - y||^2 is 4x larger: 0.05 / 4.
+        # (The CelebA block has input_normalize_sym = True, so 64 px keep 0.05 on [-1, 1] as is.)
+        return cls(recon_scale=RECON_SCALE_01 / 4)
 
     def validate(self) -> None:
         super().validate()
