@@ -14,6 +14,8 @@ algorithm. This file holds only what is the same for all of them:
   generator step where a NaN/Inf first appeared.
 - exact resume: the batch counter and the RNG state travel in the checkpoint, and the data stream
   restarts at the batch the counter says.
+- learning-rate schedules (``with_lr_schedule``): stepped after each generator step, saved in the
+  checkpoint with the optimisers (exact on resume).
 - ``sample(n)`` in data space, and ``log_prob`` where a model has one.
 - the plain dispatch: on one device in fp32, with no callback listening to the backward/optimizer
   hooks, ``manual_backward`` and ``opt.step()`` go straight to torch (Lightning's dispatch through
@@ -143,6 +145,7 @@ class GenerativeMethod(L.LightningModule):
         self._plain_for = None  # the trainer the plain-dispatch decision was made for
         self._plain_opts = None  # None: Lightning's dispatch
         self._generator_hooks = (None, [])
+        self._schedulers = (None, [])
         self._position_cache = (0, 0, 0)  # (batches, generator steps, critic steps in the group)
 
     # ----- schedule -------------------------------------------------------------------------
@@ -187,6 +190,30 @@ class GenerativeMethod(L.LightningModule):
         """True on a batch whose generator step will be logged: compute costly diagnostics only then."""
         s = self.generator_steps + 1
         return s % self.config.log_every == 0 or s == self.max_generator_steps
+
+    # ----- learning-rate schedules ------------------------------------------------------------
+    LR_SCHEDULES = ("constant", "linear")
+
+    def with_lr_schedule(self, optimizers, schedule: str):
+        """``configure_optimizers``' return value: ``optimizers`` with one schedule each.
+
+        ``constant``: no schedule. ``linear``: lr x max(0, 1 - t / T), t = generator steps done, T = the
+        run's ``--steps`` (Gulrajani et al. App. F; igul222/improved_wgan_training gan_cifar_resnet.py
+        ``decay = max(0, 1 - iteration / ITERS)`` on both optimisers). The shared loop steps every
+        schedule after each generator step; Lightning saves their state in the checkpoint and restores it
+        on resume, so a resumed run continues the same decay (resume with the same ``--steps``).
+        """
+        optimizers = list(optimizers)
+        if schedule == "constant":
+            return optimizers
+        if schedule != "linear":
+            raise GanZooError(f"unknown lr schedule '{schedule}' ({', '.join(self.LR_SCHEDULES)})")
+        total = self.max_generator_steps
+
+        def factor(t: int) -> float:
+            return 1.0 if not total else max(0.0, 1.0 - t / total)
+
+        return optimizers, [torch.optim.lr_scheduler.LambdaLR(o, factor) for o in optimizers]
 
     # ----- data space ----------------------------------------------------------------------
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -305,13 +332,20 @@ class GenerativeMethod(L.LightningModule):
         step, in_group = self.schedule_position()
         if in_group:
             return
+        # Learning-rate schedules move with generator steps (Gulrajani et al.'s decay counts generator
+        # iterations), before the hooks below, so a checkpoint written now holds the schedule at `step`.
+        trainer = self.trainer
+        if self._schedulers[0] is not trainer:
+            scheds = self.lr_schedulers()
+            self._schedulers = (trainer, [] if scheds is None else scheds if isinstance(scheds, list) else [scheds])
+        for sched in self._schedulers[1]:
+            sched.step()
         done = self.max_generator_steps is not None and step >= self.max_generator_steps
         if step % self.config.log_every == 0 or done:
             self.check_finite()
             self.log_scalars()
         # Callbacks that act every N generator steps (pictures, checkpoints, progress) run here,
         # after the counter has moved: Lightning calls callbacks' on_train_batch_end before ours.
-        trainer = self.trainer
         if self._generator_hooks[0] is not trainer:
             self._generator_hooks = (trainer, [cb.on_generator_step for cb in trainer.callbacks
                                                if hasattr(cb, "on_generator_step")])

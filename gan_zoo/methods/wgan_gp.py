@@ -7,7 +7,7 @@ import torch
 
 from ..losses import gradient_penalty, interpolate, wasserstein_critic_loss, wasserstein_generator_loss
 from ..nets import build_critic, build_generator, resolve_arch
-from ..registry import register_method
+from ..registry import GanZooError, register_method
 from .base import GenerativeMethod, MethodConfig, frozen
 
 
@@ -23,10 +23,31 @@ class WGANGPConfig(MethodConfig):
     beta2: float = 0.9
     # Gulrajani et al. App. F (CIFAR-10 ResNet): batch 64.
     batch_size: int = 64
+    # constant | linear (decay to 0 over the run's generator steps, App. F; see GenerativeMethod.with_lr_schedule)
+    lr_schedule: str = "constant"
+    # Samples per generator step, as a multiple of batch_size (gan_cifar_resnet.py GEN_BS_MULTIPLE).
+    gen_batch_multiple: int = 1
 
     @classmethod
     def for_data(cls, info):
-        return cls(z_dim=2) if not info.is_image else cls()
+        if not info.is_image:
+            return cls(z_dim=2)
+        if tuple(info.shape) == (3, 32, 32):
+            # 32-px colour (CIFAR-10, SVHN, 32-px folders): the App. F recipe, as igul222/improved_wgan_training
+            # gan_cifar_resnet.py runs it: ResNet nets (DIM_G = DIM_D = 128, He-uniform init in
+            # gan_zoo/nets/resnet.py), z in R^128, LR = 2e-4 with DECAY (linear to 0 over ITERS generator
+            # iterations; here over --steps), BATCH_SIZE = 64 real, GEN_BS_MULTIPLE = 2 (128 fakes per
+            # generator step), N_CRITIC = 5, Adam(beta1 0, beta2 0.9).
+            return cls(arch="resnet", z_dim=128, lr=2e-4, lr_schedule="linear", gen_batch_multiple=2)
+        return cls()
+
+    def validate(self):
+        super().validate()
+        if self.lr_schedule not in GenerativeMethod.LR_SCHEDULES:
+            raise GanZooError(f"lr_schedule must be one of {', '.join(GenerativeMethod.LR_SCHEDULES)}, "
+                              f"not '{self.lr_schedule}'")
+        if self.gen_batch_multiple < 1:
+            raise GanZooError(f"gen_batch_multiple must be >= 1, got {self.gen_batch_multiple}")
 
 
 @register_method("wgan-gp", WGANGPConfig, "Gulrajani et al. 2017 (seed 000 §2.3.3, Alg. 3)",
@@ -43,7 +64,7 @@ class WGANGP(GenerativeMethod):
         c = self.config
         opt_g = torch.optim.Adam(self.generator.parameters(), lr=c.lr, betas=(c.beta1, c.beta2))
         opt_d = torch.optim.Adam(self.critic.parameters(), lr=c.lr, betas=(c.beta1, c.beta2))
-        return opt_g, opt_d
+        return self.with_lr_schedule((opt_g, opt_d), c.lr_schedule)
 
     def training_step(self, batch, batch_idx):
         x, _ = batch
@@ -59,10 +80,12 @@ class WGANGP(GenerativeMethod):
         opt_d.step()
         self.record({"loss/critic": loss_w, "penalty/gradient": penalty, "wasserstein/estimate": -loss_w})
 
-        # Alg. 1 lines 11-12: after n_critic critic steps, G descends -E D(G(z)).
+        # Alg. 1 lines 11-12: after n_critic critic steps, G descends -E D(G(z)) (on gen_batch_multiple x m
+        # samples: App. F's code draws 2 x 64).
         if self.is_generator_turn():
             with frozen(self.critic):
-                loss_g = wasserstein_generator_loss(self.critic(self.generator(self.noise(m))))
+                z = self.noise(self.config.gen_batch_multiple * m)
+                loss_g = wasserstein_generator_loss(self.critic(self.generator(z)))
             opt_g.zero_grad(set_to_none=True)
             self.manual_backward(loss_g)
             opt_g.step()

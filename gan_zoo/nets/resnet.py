@@ -3,13 +3,41 @@
 G: z (128) -> Linear 128x4x4 -> 3 pre-activation residual blocks "up" (8, 16, 32) -> BN, ReLU,
 conv 3x3, tanh. Critic: optimized first block down (16) -> block down (8) -> 2 blocks (8) -> ReLU,
 global mean pool -> Linear 1. Batch norm in G only. Upsampling is nearest-neighbour before the first
-conv of the block, as in the official code (the paper's text says before the second).
+conv of the block, as in the official code (the paper's text says before the second). Weights are
+initialised as the official code's tflib does (``tflib_init_``: He-uniform 3x3 convs, Glorot otherwise).
 """
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+
+def tflib_uniform_(m: nn.Conv2d | nn.Linear, he: bool) -> None:
+    """W ~ U(-s sqrt 3, s sqrt 3), b = 0, s = sqrt(4 / (fan_in + fan_out)) (he) or sqrt(2 / (fan_in + fan_out))
+    (Glorot), fan = channels x k^2: igul222/improved_wgan_training tflib/ops/conv2d.py and linear.py."""
+    if isinstance(m, nn.Conv2d):
+        k = m.kernel_size[0] * m.kernel_size[1]
+        fan_in, fan_out = m.in_channels * k, m.out_channels * k  # stride 1 throughout these nets
+    else:
+        fan_in, fan_out = m.in_features, m.out_features
+    s = math.sqrt((4.0 if he else 2.0) / (fan_in + fan_out))
+    nn.init.uniform_(m.weight, -s * math.sqrt(3), s * math.sqrt(3))
+    if m.bias is not None:
+        nn.init.zeros_(m.bias)
+
+
+def tflib_init_(module: nn.Module) -> nn.Module:
+    """The official code's initialisation: every 3x3 conv He-uniform (Conv2D's default he_init=True);
+    the 1x1 shortcuts (built with he_init=False) and the Linear layers (default "glorot") Glorot-uniform."""
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d):
+            tflib_uniform_(m, he=m.kernel_size != (1, 1))
+        elif isinstance(m, nn.Linear):
+            tflib_uniform_(m, he=False)
+    return module
 
 
 class ResBlockUp(nn.Module):
@@ -53,6 +81,8 @@ class ResNetGenerator(nn.Module):
         self.blocks = nn.Sequential(ResBlockUp(width), ResBlockUp(width), ResBlockUp(width))
         self.bn = nn.BatchNorm2d(width)
         self.out = nn.Conv2d(width, channels, 3, 1, 1)
+        tflib_init_(self)
+        tflib_uniform_(self.out, he=False)  # Generator.Output is built with he_init=False
 
     def forward(self, z):
         h = self.linear(z.flatten(1)).view(-1, self.width, 4, 4)
@@ -71,6 +101,7 @@ class ResNetCritic(nn.Module):
         self.feature_dim = width
         self.linear = nn.Linear(width, out_dim)
         self.out_dim = out_dim
+        tflib_init_(self)
 
     def forward(self, x):
         h = F.relu(self.blocks(x)).mean(dim=(2, 3))
