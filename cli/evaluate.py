@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from .main import _quiet_libraries, console, friendly
+from .main import _quiet_libraries, console, err_console, friendly
 
 eval_app = typer.Typer(no_args_is_help=True, help="Evaluate a sample folder (from `ganzoo sample`).")
 classifier_app = typer.Typer(no_args_is_help=True, help="Dataset classifiers: DDM's embedding and a classifier score.")
@@ -32,7 +32,14 @@ def _load(samples: Path, data: str | None):
 
 
 def _show(result: dict, as_json: bool, samples: Path) -> None:
+    from gan_zoo.metrics.protocol import below_protocol
+
     result = {**result, "samples": str(samples)}
+    warning = below_protocol(result["metric"], int(result["protocol"].get("n_samples", 0)))
+    if warning:  # one line on stderr; with --json it is the "warning" key (stdout stays one JSON object)
+        result["warning"] = warning
+        if not as_json:
+            err_console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     if as_json:
         print(json.dumps(result, indent=2, default=str))
         return

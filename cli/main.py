@@ -155,7 +155,8 @@ def train(
 @friendly
 def sample(
     run: Path = typer.Argument(..., help="a run folder or a checkpoint"),
-    n: int = typer.Option(1000, "--n", help="number of samples"),
+    n: int | None = typer.Option(None, "--n", help="number of samples (default: 10000 images, the FID/KID "
+                                                   "protocol; 2500 points, VEEGAN's; IS needs --n 50000)"),
     out: Path = typer.Option(..., "--out", help="folder to create (must not exist or be empty)"),
     seed: int = typer.Option(0, "--seed"),
     batch: int = typer.Option(500, "--batch", help="samples per forward pass"),
@@ -171,9 +172,15 @@ def sample(
     from gan_zoo.registry import GanZooError
     from gan_zoo.training import load_method
 
-    if n <= 0:
+    if n is not None and n <= 0:
         raise GanZooError(f"--n must be positive, got {n}")
     method = load_method(run)
+    if n is None and (sources is not None or labels is not None):
+        n = 1000  # modnet edits: sources to edit (each gives up to one edit per label), not a metric's sample
+    elif n is None:  # the protocol's count (gan_zoo/metrics/protocol.py)
+        from gan_zoo.metrics.protocol import SAMPLE_N
+
+        n = SAMPLE_N["images" if method.data_info.is_image else "points"]
     g = torch.Generator().manual_seed(seed)
     if sources is not None or labels is not None:
         if method.method_name != "modnet":

@@ -175,3 +175,42 @@ def test_linear_lr_decay_is_stepped_on_generator_steps_and_exact_on_resume(run_t
     for k in a:
         assert torch.equal(a[k], b[k]), k
     assert [g["lr"] for o in resumed.method.trainer.optimizers for g in o.param_groups] == [0.0, 0.0]
+
+
+# ----- item 10: sample counts of the protocols ---------------------------------------------------
+def test_below_protocol_names_each_metrics_count():
+    from gan_zoo.metrics.protocol import PROTOCOL_N, below_protocol
+
+    assert {k: v[0] for k, v in PROTOCOL_N.items()} == {"is": 50_000, "fid": 10_000, "kid": 10_000,
+                                                        "ddm": 5_000, "modes": 2_500}
+    for metric, (need, _) in PROTOCOL_N.items():
+        line = below_protocol(metric, need - 1)
+        assert line is not None and f"{need:,}" in line and "\n" not in line
+        assert below_protocol(metric, need) is None
+    assert below_protocol("w1", 10) is None and below_protocol("nll", 10) is None
+
+
+def test_sample_defaults_to_the_protocol_count_and_eval_warns_below_it(run_train, tmp_path):
+    import json
+
+    import numpy as np
+    from gan_zoo_cli.main import app
+    from typer.testing import CliRunner
+
+    from gan_zoo.io import write_samples
+
+    runner = CliRunner()
+    run = run_train("gan", steps=1, seed=0).run_dir
+    res = runner.invoke(app, ["sample", str(run), "--out", str(tmp_path / "s")])
+    assert res.exit_code == 0, res.output
+    assert np.load(tmp_path / "s" / "points.npy").shape == (2500, 2)  # VEEGAN's count (was 1000)
+    res = runner.invoke(app, ["eval", "modes", "--samples", str(tmp_path / "s")])
+    assert res.exit_code == 0 and "warning" not in res.output, res.output
+    few = write_samples(tmp_path / "few", torch.randn(100, 2), {"data": "ring"})
+    res = runner.invoke(app, ["eval", "modes", "--samples", str(few)])
+    assert res.exit_code == 0, res.output
+    warnings = [ln for ln in res.output.splitlines() if ln.startswith("warning: ")]
+    assert len(warnings) == 1 and "100 samples" in warnings[0] and "2,500" in warnings[0], res.output
+    res = runner.invoke(app, ["eval", "modes", "--samples", str(few), "--json"])
+    out = json.loads(res.output)  # stdout stays one JSON object; the warning is a key
+    assert "2,500" in out["warning"]
