@@ -72,12 +72,12 @@ def test_generator_loss_adds_weighted_pull_away():
     (MLPAutoEncoder(2, hidden=16, code_dim=8), torch.randn(5, 2)),
     (ConvAutoEncoder(1, 28, width=8), torch.rand(3, 1, 28, 28) * 2 - 1),
 ])
-def test_autoencoder_energy_is_per_sample_mse(net, x):
+def test_autoencoder_energy_is_per_sample_l2_norm(net, x):
     codes, rec = net.autoencode(x)
     assert rec.shape == x.shape and codes.shape[0] == x.shape[0]
     e = net(x)
     assert e.shape == (x.shape[0],)
-    assert torch.allclose(e, ((rec - x) ** 2).flatten(1).mean(1))
+    assert torch.allclose(e, ((rec - x) ** 2).flatten(1).sum(1).sqrt())  # ||Dec(Enc(x)) - x|| (EB-P eq. 13)
     assert torch.allclose(e, reconstruction_energy(x, rec))
 
 

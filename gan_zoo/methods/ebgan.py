@@ -27,7 +27,9 @@ from .base import GenerativeMethod, MethodConfig, frozen
 @dataclass
 class EBGANConfig(MethodConfig):
     # EB-P §4.1: "m = 10" for every EBGAN run of the MNIST grid (the only margin the available text fixes;
-    # LSUN/CelebA/ImageNet margins are in the unavailable Appendix C, paper_defaults.md §2).
+    # LSUN/CelebA/ImageNet margins are in the unavailable Appendix C, paper_defaults.md §2; the Appendix F
+    # sweep, m in {1, ..., 32}, is on the same scale). It is a value of the paper's energy, the Euclidean
+    # norm ||Dec(Enc(x)) - x|| (EB-P eq. 13; losses/energy.py), so the two go together.
     margin: float = 10.0
     # EB-P §2.4 and Appendix F: the pulling-away term's weight is 0.1 (generator loss only).
     pt_weight: float = 0.1

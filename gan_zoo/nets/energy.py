@@ -1,7 +1,7 @@
 """Autoencoder discriminators for EBGAN (Zhao, Mathieu & LeCun 2017 §2.3; paper_defaults.md §2).
 
 The discriminator's energy is the autoencoder's reconstruction error, D(x) = ||Dec(Enc(x)) - x||
-(EB-P eq. 13), here the per-sample MSE. ``forward(x)`` returns that energy, one value per sample, so
+(EB-P eq. 13), the per-sample Euclidean norm (the scale of the paper's margin m = 10). ``forward(x)`` returns that energy, one value per sample, so
 the module can be drawn as a value surface like any critic; ``autoencode(x)`` returns
 (codes, reconstruction) for the losses (the pull-away term needs the codes).
 
@@ -12,7 +12,7 @@ the module can be drawn as a value surface like any critic; ``autoencode(x)`` re
   (paper_defaults.md §2 "Not found"), so this is our DCGAN-style choice.
 
 Decoders end linearly (no tanh): the energy of a fake must be able to reach the margin m = 10 (EB-P
-§4.1), and a decoder bounded to [-1, 1] could never reconstruct [-1, 1] images that badly.
+§4.1) on any data, points of any scale included.
 """
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from torch import nn
 from .dcgan import dcgan_init
 
 
-def _mse(x: torch.Tensor, rec: torch.Tensor) -> torch.Tensor:
-    return (rec - x).pow(2).flatten(1).mean(1)
+def _energy(x: torch.Tensor, rec: torch.Tensor) -> torch.Tensor:
+    return (rec - x).flatten(1).norm(dim=1)
 
 
 class MLPAutoEncoder(nn.Module):
@@ -50,7 +50,7 @@ class MLPAutoEncoder(nn.Module):
         return codes, self.decoder(codes).view_as(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _mse(x, self.autoencode(x)[1])
+        return _energy(x, self.autoencode(x)[1])
 
 
 class ConvAutoEncoder(nn.Module):
@@ -82,7 +82,7 @@ class ConvAutoEncoder(nn.Module):
         return codes.flatten(1), self.decoder(codes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _mse(x, self.autoencode(x)[1])
+        return _energy(x, self.autoencode(x)[1])
 
 
 class MLPImageGenerator(nn.Module):
