@@ -209,6 +209,9 @@ from .evaluate import classifier_app, eval_app  # noqa: E402  (after `app` and `
 
 app.add_typer(eval_app, name="eval")
 app.add_typer(classifier_app, name="classifier")
+from .compare import compare as _compare  # noqa: E402
+
+app.command("compare")(_compare)
 
 
 def main() -> None:
