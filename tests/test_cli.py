@@ -48,7 +48,20 @@ def test_list_shows_registered_names():
     assert result.exit_code == 0, result.output
     for name in ("gan", "dcgan", "wgan", "wgan-gp", "ring", "digits", "mnist", "cifar10", "w1"):
         assert name in result.stdout
-    assert "n_critic=5" in result.stdout  # a paper default shown (WGAN, WGAN-GP)
+
+
+def test_list_method_shows_every_key_with_the_defaults_of_that_data():
+    ring = invoke("list", "wgan-gp", "--data", "ring")
+    assert ring.exit_code == 0, ring.output
+    rows = {ln.split("│")[1].strip(): ln.split("│")[2].strip() for ln in ring.stdout.splitlines()
+            if ln.startswith("│") and ln.split("│")[1].strip()}
+    assert rows["n_critic"] == "5" and rows["gp_weight"] == "10.0"  # Gulrajani et al. Alg. 1
+    assert rows["z_dim"] == "2"  # what a ring run uses, not the class default 100
+    assert {"arch", "width", "log_every"} <= set(rows)
+    digits = invoke("list", "wgan-gp", "--data", "digits", "--json")
+    assert json.loads(digits.stdout)["config"]["z_dim"] == 100
+    assert_one_line_error(invoke("list", "nope"), "unknown method 'nope'")
+    assert_one_line_error(invoke("list", "gan", "--data", "nope"), "unknown dataset 'nope'")
 
 
 def test_train_writes_run(points_run):

@@ -7,27 +7,12 @@ held on the training device as uint8 and gathered per batch, so no worker copies
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import lightning as L
 import torch
 from torch.utils.data import IterableDataset
 
 from ..registry import GanZooError, dataset_entry
-
-
-@dataclass(frozen=True)
-class DataInfo:
-    """What a method needs to know about its data to pick architectures and defaults."""
-
-    name: str
-    kind: str  # "points" | "images"
-    shape: tuple  # (2,) for points, (C, H, W) for images
-    num_classes: int
-
-    @property
-    def is_image(self) -> bool:
-        return self.kind == "images"
+from .info import DataInfo
 
 
 def load_dataset(name: str, split: str = "train", data_dir: str | None = None, download: bool = False, **kw):

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from dataclasses import dataclass
 from typing import Any
 
 import lightning as L
@@ -37,37 +36,13 @@ from lightning.pytorch.strategies import SingleDeviceStrategy
 from lightning.pytorch.utilities.model_helpers import is_overridden
 from torch import nn
 
-from ..data.datamodule import DataInfo
+from ..configs.base import LR_SCHEDULES, MethodConfig
+from ..data.info import DataInfo
 from ..registry import GanZooError
 
 
 class DivergenceError(GanZooError):
     """A loss became NaN/Inf; the message names the generator step."""
-
-
-@dataclass
-class MethodConfig:
-    """Fields every method has. Subclasses set paper defaults and cite them."""
-
-    batch_size: int = 64
-    n_critic: int = 1  # critic (discriminator) steps per generator step
-    z_dim: int = 100
-    arch: str = "auto"  # auto | mlp | dcgan | resnet: auto picks by data shape
-    width: int = 0  # 0: the architecture's own default width
-    log_every: int = 50  # generator steps between scalar logs (and divergence checks)
-
-    @classmethod
-    def for_data(cls, info: DataInfo) -> MethodConfig:
-        """The paper defaults for this kind of data (override in subclasses where they differ)."""
-        return cls()
-
-    def validate(self) -> None:
-        if self.batch_size < 1:
-            raise GanZooError(f"batch_size must be >= 1, got {self.batch_size}")
-        if self.n_critic < 1:
-            raise GanZooError(f"n_critic must be >= 1, got {self.n_critic}")
-        if self.arch not in ("auto", "mlp", "dcgan", "resnet"):
-            raise GanZooError(f"unknown arch '{self.arch}' (auto, mlp, dcgan, resnet)")
 
 
 @contextlib.contextmanager
@@ -192,7 +167,7 @@ class GenerativeMethod(L.LightningModule):
         return s % self.config.log_every == 0 or s == self.max_generator_steps
 
     # ----- learning-rate schedules ------------------------------------------------------------
-    LR_SCHEDULES = ("constant", "linear")
+    LR_SCHEDULES = LR_SCHEDULES  # gan_zoo/configs/base.py (configs check the name)
 
     def with_lr_schedule(self, optimizers, schedule: str):
         """``configure_optimizers``' return value: ``optimizers`` with one schedule each.

@@ -8,10 +8,9 @@ discriminator pushes up, but only up to a margin m:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
+from ..configs.ebgan import EBGANConfig
 from ..losses.energy import (
     ebgan_discriminator_loss,
     ebgan_generator_loss,
@@ -21,48 +20,10 @@ from ..losses.energy import (
 from ..nets import build_generator, resolve_arch
 from ..nets.energy import ConvAutoEncoder, MLPAutoEncoder, MLPImageGenerator
 from ..registry import GanZooError, register_method
-from .base import GenerativeMethod, MethodConfig, frozen
+from .base import GenerativeMethod, frozen
 
 
-@dataclass
-class EBGANConfig(MethodConfig):
-    # EB-P §4.1: "m = 10" for every EBGAN run of the MNIST grid (the only margin the available text fixes;
-    # LSUN/CelebA/ImageNet margins are in the unavailable Appendix C, paper_defaults.md §2; the Appendix F
-    # sweep, m in {1, ..., 32}, is on the same scale). It is a value of the paper's energy, the Euclidean
-    # norm ||Dec(Enc(x)) - x|| (EB-P eq. 13; losses/energy.py), so the two go together.
-    margin: float = 10.0
-    # EB-P §2.4 and Appendix F: the pulling-away term's weight is 0.1 (generator loss only).
-    pt_weight: float = 0.1
-    # EB-P §4.1, Table 1: Adam with learning rate 0.001 for both G and D.
-    lr: float = 1e-3
-    # Adam's betas are not in the available text (paper_defaults.md §2): Radford et al.'s beta1 = 0.5.
-    beta1: float = 0.5
-    beta2: float = 0.999
-    # Batch size and latent size are not given (paper_defaults.md §2 "Latent size: Not found"):
-    # the shared defaults (64, and DCGAN's z in R^100 for images).
-    batch_size: int = 64
-    z_dim: int = 100
-    # arch=mlp on images is the margin-sweep net of EB-P Appendix F (Fig. 9): nLayerG = 5, sizeG = 1600,
-    # nLayerD = 2 (one encoder + one decoder layer), sizeD = 1024, no dropout.
-    g_width: int = 1600
-    g_depth: int = 4  # hidden layers; + the output layer = nLayerG 5
-    d_width: int = 1024
-
-    @classmethod
-    def for_data(cls, info):
-        # Points: 2-D noise as the foundation's toy GANs; the paper has no 2-D experiment.
-        return cls(z_dim=2) if not info.is_image else cls()
-
-    def validate(self):
-        super().validate()
-        if self.margin <= 0:
-            raise GanZooError(f"margin must be > 0, got {self.margin}")
-        if self.pt_weight < 0:
-            raise GanZooError(f"pt_weight must be >= 0, got {self.pt_weight}")
-
-
-@register_method("ebgan", EBGANConfig, "Zhao, Mathieu & LeCun 2017 (seed 003 §1.8)",
-                 "energy-based GAN: autoencoder discriminator, margin hinge, pulling-away term")
+@register_method("ebgan")
 class EBGAN(GenerativeMethod):
     def __init__(self, config: EBGANConfig, data_info):
         super().__init__(config, data_info)

@@ -1,45 +1,13 @@
 """GAN (Goodfellow et al. 2014), Algorithm 1 of seed 000 §2.2 with k = 1 discriminator step."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
 from ..losses import gan_discriminator_loss, gan_generator_loss
-from ..losses.fgan import DIVERGENCES, fgan_critic_loss, fgan_generator_loss, get_divergence
+from ..losses.fgan import fgan_critic_loss, fgan_generator_loss, get_divergence
 from ..nets import build_critic, build_generator
-from ..registry import GanZooError, register_method
-from .base import GenerativeMethod, MethodConfig, frozen
-
-
-@dataclass
-class GANConfig(MethodConfig):
-    # Goodfellow et al. Alg. 1 uses k = 1 discriminator step per generator step ("the least expensive option").
-    n_critic: int = 1
-    # Goodfellow et al. §3: in practice G maximises log D(G(z)) (non-saturating); "minimax" is eq. 2.4 as printed.
-    loss: str = "nonsaturating"
-    # Goodfellow et al. leave the optimiser open ("any standard gradient-based learning rule"; they used
-    # momentum SGD). We use Radford et al.'s Adam(2e-4, beta1 0.5), the setting later GAN work standardised on.
-    lr: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
-    # f-GAN (Nowozin et al. 2016, seed 003 §1.7): train on the variational bound of an f-divergence
-    # (kl, reverse-kl, pearson, neyman, hellinger, js, gan, tv; gan_zoo/losses/fgan.py). "none": the plain
-    # GAN losses above. With a divergence, loss=nonsaturating is f-GAN §3.2's generator alternative,
-    # loss=minimax the saddle point of eq. 7.
-    divergence: str = "none"
-
-    @classmethod
-    def for_data(cls, info):
-        # Points: 2-D noise into the MLPs of gan_zoo/nets/factory.py (seed 000 §5.1.1's topology).
-        return cls(z_dim=2) if not info.is_image else cls()
-
-    def validate(self):
-        super().validate()
-        if self.loss not in ("minimax", "nonsaturating"):
-            raise GanZooError(f"loss must be minimax or nonsaturating, not '{self.loss}'")
-        if self.divergence != "none" and self.divergence not in DIVERGENCES:
-            raise GanZooError(f"unknown divergence '{self.divergence}'; known: none, {', '.join(DIVERGENCES)}")
+from ..registry import register_method
+from .base import GenerativeMethod, frozen
 
 
 class _GANBase(GenerativeMethod):
@@ -92,32 +60,12 @@ class _GANBase(GenerativeMethod):
             self.record({"loss/generator": loss_g})
 
 
-@register_method("gan", GANConfig, "Goodfellow et al. 2014 (seed 000 §2.2, Alg. 1)",
-                 "minimax / non-saturating GAN; MLP for points, DCGAN nets for images")
+@register_method("gan")
 class GAN(_GANBase):
     pass
 
 
-@dataclass
-class DCGANConfig(GANConfig):
-    # Radford et al. 2016 §4: Adam lr 0.0002, beta1 0.5, mini-batch 128, z in R^100, N(0, 0.02) init,
-    # LeakyReLU slope 0.2 (in gan_zoo/nets/dcgan.py).
-    batch_size: int = 128
-    arch: str = "dcgan"
-
-    @classmethod
-    def for_data(cls, info):
-        if not info.is_image:
-            raise GanZooError("dcgan is an image architecture preset; for points use 'gan'")
-        if tuple(info.shape[1:]) == (64, 64):
-            # Radford et al. Fig. 1 (64 x 64 LSUN): 1024 -> 512 -> 256 -> 128 feature maps, i.e. base width
-            # 128 (the discriminator mirrors it). 28/32 px keep the nets' base width 64 (no figure gives one).
-            return cls(width=128)
-        return cls()
-
-
-@register_method("dcgan", DCGANConfig, "Radford, Metz & Chintala 2016 (seed 003 §1.4)",
-                 "GAN with the DCGAN architecture guidelines and Adam(2e-4, 0.5)")
+@register_method("dcgan")
 class DCGAN(_GANBase):
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         # Radford et al. Fig. 1: "A 100 dimensional uniform distribution Z"; Newmu/dcgan_code draws

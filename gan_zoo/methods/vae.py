@@ -18,13 +18,13 @@ comparison the WAE paper draws. Samples are the decoder means G(z), z ~ p(z), as
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 
+from ..configs.vae import VAEConfig
 from ..nets.autoencoder import build_autoencoder
-from ..registry import GanZooError, register_method
-from .base import GenerativeMethod, MethodConfig, evaluating
+from ..registry import register_method
+from .base import GenerativeMethod, evaluating
 
 
 def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -56,38 +56,7 @@ def elbo(x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, decoder, obs_v
     return ll - kl, ll, kl
 
 
-@dataclass
-class VAEConfig(MethodConfig):
-    # The WAE paper's comparison uses the same nets and latent size: paper_defaults.md §5 (d_z 8 MNIST, 64 CelebA).
-    z_dim: int = 8
-    # 1/(2 eta) = 0.05, the WAE code's squared-L2 weight (see the module docstring); 28 px: eta = 40; points: 1/2.
-    obs_var: float = 10.0
-    # §5 (WAE code) optimiser, shared with the WAEs for a like-for-like comparison: Adam(1e-3, 0.5, 0.999), batch 100.
-    lr: float = 1e-3
-    beta1: float = 0.5
-    beta2: float = 0.999
-    batch_size: int = 100
-
-    @classmethod
-    def for_data(cls, info):
-        if not info.is_image:
-            return cls(z_dim=2, obs_var=0.5)
-        if info.shape[-1] >= 32:
-            return cls(z_dim=64)
-        # 28 px: 1/(2 eta) = 0.05 / 4, the WAE code's MNIST weight for [0, 1] pixels (input_normalize_sym = False)
-        # carried to our [-1, 1] range, as the WAEs do (so eta = 40); 64 px keep the CelebA block's 0.05 on [-1, 1].
-        return cls(obs_var=40.0)
-
-    def validate(self) -> None:
-        super().validate()
-        if self.obs_var <= 0:
-            raise GanZooError(f"obs_var must be > 0, got {self.obs_var}")
-        if self.arch not in ("auto", "mlp", "dcgan"):
-            raise GanZooError(f"vae builds its own encoder/decoder; arch must be auto, got '{self.arch}'")
-
-
-@register_method("vae", VAEConfig, "Kingma & Welling 2014 (seed 002 §1.3)",
-                 "Variational auto-encoder: Gaussian encoder, Gaussian decoder, ELBO by reparameterisation")
+@register_method("vae")
 class VAE(GenerativeMethod):
     def __init__(self, config: VAEConfig, data_info):
         super().__init__(config, data_info)
