@@ -9,8 +9,8 @@ trained here (and saved there) otherwise. The train-vs-test row is the finite-sa
 Seed 002 T3 (CelebA, Inception features: VAE 63, WAE-MMD 55, WAE-GAN 42) is printed for reference: other
 data, other features, far longer training, so only the ordering is comparable.
 
-    .venv/bin/python benchmarks/wae_compare.py --quick          # digits, a few minutes on 2 CPU cores
-    .venv/bin/python benchmarks/wae_compare.py --data digits mnist celeba --steps 5000 --width 64
+    .venv/bin/python benchmarks/wae_compare.py --quick          # mnist5k, a few minutes on 2 CPU cores
+    .venv/bin/python benchmarks/wae_compare.py --data mnist5k mnist celeba --steps 5000 --width 64
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def features(ext, x: torch.Tensor) -> torch.Tensor:
     return embed(ext, x, device="cpu")["features"]
 
 
-def run(data: str, steps: int, width: int, n_eval: int, seed: int, log) -> list[dict]:
+def run(data: str, steps: int, width: int, n_eval: int, seed: int, log, ext=None) -> list[dict]:
     from gan_zoo.data import load_dataset
     from gan_zoo.metrics.functional.fid import frechet_distance, kernel_inception_distance
     from gan_zoo.training import train
@@ -56,7 +56,7 @@ def run(data: str, steps: int, width: int, n_eval: int, seed: int, log) -> list[
     except Exception as e:  # files absent: skip this dataset, say why
         log(f"[{data}] skipped: {e}")
         return []
-    ext = classifier_for(data, log)
+    ext = ext if ext is not None else classifier_for(data, log)
     g = torch.Generator().manual_seed(seed)
     n = min(n_eval, len(test.images))
     real = test.to_float()[torch.randperm(len(test.images), generator=g)[:n]]
@@ -85,15 +85,15 @@ def run(data: str, steps: int, width: int, n_eval: int, seed: int, log) -> list[
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data", nargs="+", default=["digits", "mnist", "celeba"])
+    p.add_argument("--data", nargs="+", default=["mnist5k", "mnist", "celeba"])
     p.add_argument("--steps", type=int, default=2000, help="generator steps per method")
     p.add_argument("--width", type=int, default=32, help="encoder/decoder width (paper: 128)")
     p.add_argument("--n-eval", type=int, default=2000, help="samples for FID/KID")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--quick", action="store_true", help="digits only, 300 steps, width 16, 1000 samples")
+    p.add_argument("--quick", action="store_true", help="mnist5k only, 300 steps, width 16, 1000 samples")
     a = p.parse_args(argv)
     if a.quick:
-        a.data, a.steps, a.width, a.n_eval = ["digits"], 300, 16, 1000
+        a.data, a.steps, a.width, a.n_eval = ["mnist5k"], 300, 16, 1000
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     t_all = time.time()
     rows = []

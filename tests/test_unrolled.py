@@ -126,3 +126,22 @@ def test_cli_train(tmp_path, data):
                                    "--out", str(tmp_path)] + sets)
     assert res.exit_code == 0, res.output
     assert list((tmp_path / "unrolled" / data).glob("version_*/checkpoints/*.ckpt"))
+
+
+def test_pacgan_nets_are_pacgans_sizes_and_maxout_takes_the_max():
+    """pacgan_nets=true: fjxmlzn/PacGAN's 2-D nets. Parameter counts follow from its pacgan_task.py
+    (G: 2-400-400-400-400-2, no hidden biases, BN scale/shift; D: three 200-unit maxout layers of 5 pieces)."""
+    from gan_zoo.nets.mlp import Maxout
+
+    m = create_method("unrolled", POINTS, {"pacgan_nets": "true", "paper_nets": "false", "z_dim": "2"})
+    n_g = sum(p.numel() for p in m.generator.parameters())
+    n_d = sum(p.numel() for p in m.critic.parameters())
+    assert n_g == 2 * 400 + 3 * 400 * 400 + 4 * 2 * 400 + 400 * 2 + 2
+    assert n_d == (2 * 1000 + 1000) + 2 * (200 * 1000 + 1000) + 201
+    layer = Maxout(3, 4, 5)
+    x = torch.randn(6, 3)
+    full = layer.linear(x).view(6, 4, 5)
+    assert torch.equal(layer(x), full.max(-1).values)
+    assert m.sample(7, torch.Generator().manual_seed(0)).shape == (7, 2)
+    with pytest.raises(Exception, match="pick one"):
+        create_method("unrolled", POINTS, {"pacgan_nets": "true", "paper_nets": "true"})

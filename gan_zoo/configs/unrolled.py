@@ -31,6 +31,10 @@ class UnrolledConfig(MethodConfig):
     # True: UG-C's MoG nets (FC128-tanh x2, orthogonal init gain 1.4; z in R^256). False: the foundation's
     # nets by ``arch`` (as ``gan`` builds them).
     paper_nets: bool = False
+    # True: PacGAN's 2-D nets instead (fjxmlzn/PacGAN synthetic_data_experiments, the re-implementation of
+    # VEEGAN's ring/grid protocol: a BN-ReLU 4x400 generator, a 3-layer maxout discriminator; nets/mlp.py).
+    # Its optimiser and batch are set with the other fields (benchmarks/reproduce.py unrolled-ring).
+    pacgan_nets: bool = False
     second_order: bool = True  # False detaches the unrolled steps (the reimplementation bug; for comparison)
 
     @classmethod
@@ -49,3 +53,5 @@ class UnrolledConfig(MethodConfig):
             raise GanZooError(f"loss must be minimax or nonsaturating, not '{self.loss}'")
         if self.paper_nets and self.arch not in ("auto", "mlp"):
             raise GanZooError("paper_nets=true builds the MoG MLPs; use paper_nets=false with arch=" + self.arch)
+        if self.pacgan_nets and self.paper_nets:
+            raise GanZooError("pacgan_nets=true and paper_nets=true are two different nets: pick one")

@@ -19,8 +19,8 @@ from ..configs.unrolled import UnrolledConfig
 from ..losses import gan_discriminator_loss, gan_generator_loss
 from ..losses.unroll import adam_state_from, unroll
 from ..nets import build_critic, build_generator
-from ..nets.mlp import MLP, MLPCritic
-from ..registry import register_method
+from ..nets.mlp import MLP, MLPCritic, PacGANDiscriminator, PacGANGenerator
+from ..registry import GanZooError, register_method
 from .base import GenerativeMethod
 
 
@@ -39,7 +39,13 @@ class Unrolled(GenerativeMethod):
 
     def __init__(self, config: UnrolledConfig, data_info):
         super().__init__(config, data_info)
-        if config.paper_nets and not data_info.is_image:
+        if config.pacgan_nets:
+            if data_info.is_image:
+                raise GanZooError("pacgan_nets=true builds PacGAN's 2-D point nets; images use arch=dcgan")
+            dim = int(torch.tensor(data_info.shape).prod())
+            self.generator = PacGANGenerator(config.z_dim, dim, hidden=config.width or 400)
+            self.critic = PacGANDiscriminator(dim, hidden=config.width // 2 if config.width else 200)
+        elif config.paper_nets and not data_info.is_image:
             dim = int(torch.tensor(data_info.shape).prod())
             # UG-C: generator FC128-tanh -> FC128-tanh -> FC2; discriminator FC128-tanh -> FC128-tanh -> FC1.
             self.generator = _orthogonal_(MLP(config.z_dim, dim, hidden=config.width or 128, depth=2,
