@@ -37,6 +37,14 @@ class Sinkhorn(GenerativeMethod):
     def learned(self) -> bool:
         return self.feature_map is not None
 
+    @property
+    def debiased(self) -> bool:
+        """``debias`` resolved: auto = debiased except a fixed cost on images (SK-C2 MNIST); see the config."""
+        d = str(self.config.debias).lower()
+        if d == "auto":
+            return self.learned or not self.data_info.is_image
+        return d in ("true", "1", "yes")
+
     def configure_optimizers(self):
         c = self.config
         if not self.learned:
@@ -55,14 +63,19 @@ class Sinkhorn(GenerativeMethod):
             base = "sqeuclidean"
         else:
             fx, fy, base = x, y, c.cost
+        cxy = cost_matrix(fx, fy, base)
+        # relative_eps: eps times the batch's mean cost, a constant of the step (no gradient through it), one
+        # value for all three terms so that the debiased loss is one Sinkhorn divergence.
+        eps = c.eps * float(cxy.detach().mean()) if c.relative_eps else c.eps
+        eps = max(eps, 1e-12)  # identical batches: mean cost 0
         kw = dict(tol=c.tol or None, compile=c.compile)
-        if not c.debias:
-            return sinkhorn_cost(cost_matrix(fx, fy, base), c.eps, c.n_iters, **kw)
+        if not self.debiased:
+            return sinkhorn_cost(cxy, eps, c.n_iters, **kw)
         if len(fx) == len(fy):  # the three problems as one batch
-            Cs = torch.stack([cost_matrix(fx, fy, base), cost_matrix(fx, fx, base), cost_matrix(fy, fy, base)])
-            w = sinkhorn_cost(Cs, c.eps, c.n_iters, **kw)
+            Cs = torch.stack([cxy, cost_matrix(fx, fx, base), cost_matrix(fy, fy, base)])
+            w = sinkhorn_cost(Cs, eps, c.n_iters, **kw)
             return 2 * w[0] - w[1] - w[2]
-        w = [sinkhorn_cost(cost_matrix(p, q, base), c.eps, c.n_iters, **kw) for p, q in ((fx, fy), (fx, fx), (fy, fy))]
+        w = [sinkhorn_cost(C, eps, c.n_iters, **kw) for C in (cxy, cost_matrix(fx, fx, base), cost_matrix(fy, fy, base))]
         return 2 * w[0] - w[1] - w[2]
 
     def training_step(self, batch, batch_idx):
