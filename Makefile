@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: setup demo test test-slow bench lint clean
+.PHONY: setup demo test test-slow wheel-check bench lint clean
 
 setup: $(STAMP)
 
@@ -23,6 +23,10 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
+
+# Build the wheel, install it into a fresh venv and run `ganzoo list` + a 5-step training from it.
+wheel-check:
+	.ci/wheel_check
 
 bench: $(STAMP)
 	$(PY) benchmarks/throughput.py

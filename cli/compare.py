@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from .main import _quiet_libraries, console, friendly, parse_sets
+from .common import _quiet_libraries, console, friendly, parse_sets
 
 
 @friendly

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from .main import _quiet_libraries, console, err_console, friendly
+from .common import _quiet_libraries, console, err_console, friendly
 
 eval_app = typer.Typer(no_args_is_help=True, help="Evaluate a sample folder (from `ganzoo sample`).")
 classifier_app = typer.Typer(no_args_is_help=True, help="Dataset classifiers: DDM's embedding and a classifier score.")

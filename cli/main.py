@@ -5,65 +5,22 @@ non-zero exit; a traceback means a bug in gan_zoo.
 """
 from __future__ import annotations
 
-import functools
 import json
-import logging
 import os
 import sys
-import warnings
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from .common import EXIT_USER_ERROR, _quiet_libraries, console, err_console, friendly, parse_sets
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Train, sample and evaluate the GANs and flows of gan_zoo.")
-console = Console()
-err_console = Console(stderr=True)
 
-EXIT_USER_ERROR = 2
 DEFAULT_DATA = "ring"  # as gan_zoo.training.DEFAULT_DATA (not imported: it loads Lightning)
 
-
-def _quiet_libraries() -> None:
-    os.environ.setdefault("PYTHONWARNINGS", "ignore")  # DDP child processes inherit this
-    warnings.filterwarnings("ignore")
-    import lightning.pytorch  # noqa: F401  (it sets its loggers to INFO on import: quiet them after)
-
-    for name in ("lightning", "lightning.pytorch", "lightning.fabric", "pytorch_lightning"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-
-
-def friendly(fn):
-    """Turn GanZooError (and Ctrl-C) into one line on stderr and a non-zero exit."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from gan_zoo.registry import GanZooError
-
-        try:
-            return fn(*args, **kwargs)
-        except GanZooError as e:
-            err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(EXIT_USER_ERROR) from None
-        except KeyboardInterrupt:
-            err_console.print("interrupted", markup=False)
-            raise typer.Exit(130) from None
-
-    return wrapper
-
-
-def parse_sets(items: list[str] | None) -> dict[str, str]:
-    from gan_zoo.registry import GanZooError
-
-    out = {}
-    for item in items or []:
-        if "=" not in item:
-            raise GanZooError(f"--set expects key=value, got '{item}'")
-        k, v = item.split("=", 1)
-        out[k.strip()] = v.strip()
-    return out
+__all__ = ["app", "main", "console", "err_console", "friendly", "parse_sets", "EXIT_USER_ERROR"]
 
 
 @app.command("list")
@@ -274,7 +231,7 @@ def sample(
     console.print(f"wrote {n} samples of {method.method_name} ({method.data_info.name}) to {folder}")
 
 
-from .evaluate import classifier_app, eval_app  # noqa: E402  (after `app` and `friendly`, which it uses)
+from .evaluate import classifier_app, eval_app  # noqa: E402  (command groups, added below)
 
 app.add_typer(eval_app, name="eval")
 app.add_typer(classifier_app, name="classifier")
@@ -283,21 +240,43 @@ from .compare import compare as _compare  # noqa: E402
 app.command("compare")(_compare)
 
 
+def _parser_errors() -> tuple[type, ...]:
+    """The parser's user-error classes, through public names only.
+
+    typer >= 0.28 ships its own copy of click whose exceptions derive from the public
+    ``typer.TyperException``; older typer uses the ``click`` package, whose ``ClickException`` is public.
+    """
+    kinds = [k for k in (getattr(typer, "TyperException", None),) if k is not None]
+    try:
+        import click
+
+        kinds.append(click.ClickException)
+    except ImportError:  # typer's own click copy: TyperException covers it
+        pass
+    return tuple(kinds)
+
+
+def _is_no_args_help(e: Exception) -> bool:
+    """``ganzoo`` / ``ganzoo eval`` with nothing after it: click 8.2+ (and typer's copy) raise
+    ``NoArgsIsHelpError`` after the help is shown; that is not a user error. (Matched by name: the class
+    is public in click, private in typer's copy.)"""
+    return any(k.__name__ == "NoArgsIsHelpError" for k in type(e).__mro__)
+
+
 def main() -> None:
     """Console-script entry: usage errors also become one line (no usage box, no traceback)."""
-    from typer._click.exceptions import ClickException, NoArgsIsHelpError
-
     try:
         rv = app(standalone_mode=False)
-    except NoArgsIsHelpError as e:
-        e.show()
-        sys.exit(0)
-    except ClickException as e:
-        err_console.print(f"error: {e.format_message()}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(EXIT_USER_ERROR)
     except typer.Abort:
         err_console.print("aborted", markup=False)
         sys.exit(130)
+    except _parser_errors() as e:
+        if _is_no_args_help(e):
+            if e.format_message().strip():  # rich printed the help when the error was made; plain click: now
+                e.show()
+            sys.exit(0)
+        err_console.print(f"error: {e.format_message()}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_USER_ERROR)
     sys.exit(rv if isinstance(rv, int) else 0)
 
 

@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
+
+# Slow (`make test-slow`): two real DDP processes, tens of seconds on 2 cores.
+pytestmark = pytest.mark.slow
 
 HERE = Path(__file__).resolve().parent
 

@@ -7,6 +7,9 @@ import torch
 
 from gan_zoo.data import load_dataset
 
+# Slow (`make test-slow`): six epochs of classifier training, tens of seconds on 2 cores.
+pytestmark = pytest.mark.slow
+
 ACCURACY = 0.90  # stated floor for ConvNet4 (width 8), 6 epochs on the 1437 embedded training digits
 
 

@@ -330,6 +330,26 @@ class GenerativeMethod(L.LightningModule):
             self.trainer.should_stop = True
 
     # ----- checkpoint state ----------------------------------------------------------------
+    @classmethod
+    def load_from_checkpoint(cls, checkpoint_path, map_location=None, **kwargs):
+        """``WGANGP.load_from_checkpoint(path)``, Lightning's convention, for a gan_zoo checkpoint.
+
+        Lightning's own loader would call ``cls(**hyper_parameters)``; a gan_zoo checkpoint instead stores
+        the method name, its config and the data description, and ``gan_zoo.training.load_method`` rebuilds
+        the method from them (the same call ``ganzoo sample`` makes). Returned in eval mode.
+        """
+        from ..training import load_checkpoint_file, load_method  # the loader lives with train()
+
+        if kwargs:
+            raise GanZooError(f"{cls.__name__}.load_from_checkpoint: a gan_zoo checkpoint carries its own "
+                              f"config; unexpected {', '.join(sorted(kwargs))} (use --set when training)")
+        name = load_checkpoint_file(checkpoint_path)["gan_zoo"]["method"]
+        if cls is not GenerativeMethod and name != cls.method_name:
+            raise GanZooError(f"{checkpoint_path} is a '{name}' checkpoint, not '{cls.method_name}': load it with "
+                              f"gan_zoo.training.load_method(path)")
+        device = map_location if isinstance(map_location, (str, torch.device)) else "cpu"
+        return load_method(checkpoint_path, map_location=device)
+
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         state = {
             "method": self.method_name,
