@@ -27,6 +27,10 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+def _is_rank_zero() -> bool:
+    return os.environ.get("LOCAL_RANK", "0") == "0" and os.environ.get("NODE_RANK", "0") == "0"
+
+
 def friendly(fn):
     """Turn GanZooError (and Ctrl-C) into one line on stderr and a non-zero exit."""
 
@@ -37,8 +41,12 @@ def friendly(fn):
         try:
             return fn(*args, **kwargs)
         except GanZooError as e:
-            err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(EXIT_USER_ERROR) from None
+            code = getattr(e, "exit_code", EXIT_USER_ERROR)
+            # A signal's stop (exit 130/143) is not a user error: its line says what was saved and how to resume.
+            line = str(e) if code != EXIT_USER_ERROR else f"error: {e}"
+            if code == EXIT_USER_ERROR or _is_rank_zero():
+                err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(code) from None
         except KeyboardInterrupt:
             err_console.print("interrupted", markup=False)
             raise typer.Exit(130) from None

@@ -119,10 +119,11 @@ def train(
     nodes: int = typer.Option(1, "--nodes", help="machines for multi-node DDP"),
     precision: str = typer.Option("32-true", "--precision", help="32-true, bf16-mixed, 16-mixed, ..."),
     accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu"),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int | None = typer.Option(None, "--seed", help="default 0 (with --resume: the run's own)"),
     out: Path = typer.Option(Path("runs"), "--out", help="runs go to OUT/METHOD/DATA/version_N"),
     sets: list[str] | None = typer.Option(None, "--set", help="config override key=value (repeatable)"),
-    resume: Path | None = typer.Option(None, "--resume", help="checkpoint (or run folder) to continue"),
+    resume: Path | None = typer.Option(None, "--resume", help="checkpoint (or run folder) to continue, "
+                                       "to its own --steps unless given; its data, seed and config stay"),
     data_dir: str | None = typer.Option(None, "--data-dir", help="where dataset files are"),
     download: bool = typer.Option(False, "--download", help="let torchvision download the dataset"),
     no_progress: bool = typer.Option(False, "--no-progress", help="no progress bar"),
@@ -164,6 +165,11 @@ def train(
     if os.environ.get("LOCAL_RANK", "0") != "0" or int(os.environ.get("NODE_RANK", "0")) != 0:
         return
     m = result.method
+    if result.already_done:
+        console.print(f"{result.checkpoint} is already at generator step {m.generator_steps} of "
+                      f"{m.max_generator_steps}: nothing to do (pass --steps N > {m.generator_steps} to continue)",
+                      highlight=False, soft_wrap=True)
+        return
     t = Table(title=f"{m.method_name} on {m.data_info.name}: {m.generator_steps} generator steps")
     t.add_column("result")
     t.add_column("value")

@@ -19,7 +19,9 @@ from typing import Any
 
 
 class GanZooError(Exception):
-    """A user-facing error: the CLI prints its message as one line and exits non-zero."""
+    """A user-facing error: the CLI prints its message as one line and exits with ``exit_code``."""
+
+    exit_code = 2
 
 
 @dataclass

@@ -30,12 +30,52 @@ class RunResult:
     method: Any
     metrics: dict = field(default_factory=dict)
     picture: Path | None = None
+    already_done: bool = False  # --resume of a run already at its --steps: nothing was trained
+
+
+class Interrupted(GanZooError):
+    """SIGINT/SIGTERM stopped the run; a checkpoint at the generator step reached was saved.
+
+    Exit status as a shell reports a death by that signal (128 + 2, 128 + 15), but after a clean save.
+    """
+
+    def __init__(self, signum: int, step: int, steps: int, checkpoint: Path | None):
+        import signal
+
+        self.exit_code = 128 + int(signum)
+        name = signal.Signals(signum).name
+        if checkpoint is None:
+            msg = f"interrupted by {name} at generator step {step} of {steps}; no checkpoint was written"
+        else:
+            msg = (f"interrupted by {name} at generator step {step} of {steps}; saved {checkpoint}; "
+                   f"resume with: ganzoo train --resume {checkpoint}")
+        super().__init__(msg)
+
+
+RUN_DIR_ENV = "GANZOO_RUN_DIR"
+
+
+def _launched_as_rank_zero() -> bool:
+    """Rank 0 before the Trainer exists, from the launcher's environment (Lightning, torchrun, SLURM)."""
+    env = os.environ
+    for key in ("RANK", "SLURM_PROCID"):
+        if key in env:
+            return int(env[key]) == 0
+    return int(env.get("LOCAL_RANK", "0")) == 0 and int(env.get("NODE_RANK", env.get("GROUP_RANK", "0"))) == 0
 
 
 def _next_version(root: Path) -> Path:
+    """Create ``root/version_N`` (N = highest + 1) exclusively: two runs started at once get two folders."""
     root.mkdir(parents=True, exist_ok=True)
-    taken = [int(p.name.split("_")[1]) for p in root.glob("version_*") if p.name.split("_")[1].isdigit()]
-    return root / f"version_{max(taken, default=-1) + 1}"
+    for _ in range(1000):
+        taken = [int(p.name.split("_")[1]) for p in root.glob("version_*") if p.name.split("_")[1].isdigit()]
+        path = root / f"version_{max(taken, default=-1) + 1}"
+        try:
+            path.mkdir()  # atomic: exactly one of two racing processes succeeds
+            return path
+        except FileExistsError:
+            continue  # another run took it between the listing and the mkdir: list again
+    raise GanZooError(f"could not create a new version folder under {root}")
 
 
 def load_checkpoint_file(path: str | Path) -> dict:
@@ -56,6 +96,17 @@ def load_checkpoint_file(path: str | Path) -> dict:
     return ckpt
 
 
+def _load_weights(method, ckpt: dict) -> None:
+    """``load_state_dict`` with one line when the stored config does not build the stored weights."""
+    try:
+        method.load_state_dict(ckpt["state_dict"])
+    except RuntimeError as e:  # missing/unexpected keys or size mismatches
+        first = str(e).strip().splitlines()
+        detail = next((ln.strip() for ln in first[1:] if ln.strip()), first[0] if first else "")
+        raise GanZooError(f"checkpoint {ckpt['_path']}: its config does not match its weights "
+                          f"({detail[:160]})") from None
+
+
 def load_method(path: str | Path, map_location: str = "cpu"):
     """Rebuild a trained method from a checkpoint (or a run folder) for sampling or evaluation."""
     ckpt = load_checkpoint_file(path)
@@ -66,7 +117,7 @@ def load_method(path: str | Path, map_location: str = "cpu"):
     config = entry.config_cls(**{k: (tuple(v) if isinstance(v, list) else v)
                                  for k, v in state["config"].items() if k in fields})
     method = entry.cls(config, info)
-    method.load_state_dict(ckpt["state_dict"])
+    _load_weights(method, ckpt)
     method.batches_seen = int(state["batches_seen"])
     method.seed = int(state.get("seed", 0))
     method.checkpoint_path = ckpt["_path"]
@@ -96,8 +147,7 @@ def final_metrics(method, dataset, n: int = 2000, seed: int = 0) -> dict:
 
 
 def build_trainer(run_dir: Path, callbacks: list, gpus: int = 0, nodes: int = 1, precision: str = "32-true",
-                  accelerator: str = "auto") -> L.Trainer:
-    from lightning.pytorch.loggers import TensorBoardLogger
+                  accelerator: str = "auto", purge_step: int | None = None) -> L.Trainer:
 
     if gpus < 0 or nodes < 1:
         raise GanZooError("--gpus must be >= 0 and --nodes >= 1")
@@ -111,18 +161,75 @@ def build_trainer(run_dir: Path, callbacks: list, gpus: int = 0, nodes: int = 1,
     # Several processes: Lightning DDP (gloo on CPU). Unused parameters must be found, because the
     # critic step leaves the generator unused and the generator step freezes the critic.
     strategy = "ddp_find_unused_parameters_true" if devices * nodes > 1 else "auto"
+    try:
+        return _trainer(run_dir, callbacks, accelerator, devices, nodes, strategy, precision, purge_step)
+    except (ValueError, TypeError) as e:  # Lightning's MisconfigurationException is a ValueError
+        if "precision" in str(e).lower():
+            raise GanZooError(f"--precision {precision}: not one of 32-true, 16-mixed, bf16-mixed, 16-true, "
+                              f"bf16-true, 64-true") from None
+        raise
+
+
+def _trainer(run_dir, callbacks, accelerator, devices, nodes, strategy, precision, purge_step) -> L.Trainer:
+    from lightning.pytorch.loggers import TensorBoardLogger
+
     return L.Trainer(
         accelerator=accelerator, devices=devices, num_nodes=nodes, strategy=strategy, precision=precision,
-        max_epochs=-1, max_steps=-1, logger=TensorBoardLogger(save_dir=str(run_dir), name="", version=""),
+        max_epochs=-1, max_steps=-1,
+        logger=TensorBoardLogger(save_dir=str(run_dir), name="", version="", purge_step=purge_step),
         callbacks=callbacks, enable_checkpointing=False, enable_progress_bar=False,
         enable_model_summary=False, num_sanity_val_steps=0, limit_val_batches=0,
         use_distributed_sampler=False, log_every_n_steps=1_000_000,
     )
 
 
+def _stored_steps(ckpt: dict) -> int | None:
+    """The run's own --steps: in the checkpoint (since it is stored), else in the run's config.json."""
+    steps = ckpt["gan_zoo"].get("steps")
+    if steps is None:
+        cfg = Path(ckpt["_path"]).parent.parent / "config.json"
+        try:
+            steps = json.loads(cfg.read_text()).get("steps")
+        except (OSError, ValueError):
+            steps = None
+    return int(steps) if steps is not None else None
+
+
+def _refuse_changes_on_resume(ckpt: dict, data: str | None, seed: int | None, overrides: dict[str, str]) -> None:
+    """A resumed run continues exactly: a different dataset, seed or config value is refused, not ignored.
+
+    (Applying a new lr to a restored optimiser, or a new batch size to a half-walked data stream, would give
+    a run that is neither the old one nor a fresh one; start a new run to change them.)
+    """
+    from .registry import apply_overrides
+
+    state = ckpt["gan_zoo"]
+    if data is not None and data != state["data_info"]["name"]:
+        raise GanZooError(f"--resume continues a run on '{state['data_info']['name']}'; --data {data} would "
+                          f"change it (start a new run instead)")
+    if seed is not None and int(seed) != int(state.get("seed", 0)):
+        raise GanZooError(f"--resume continues a run with seed {state.get('seed', 0)}; --seed {seed} would "
+                          f"change it (start a new run instead)")
+    entry = method_entry(state["method"])
+    fields = {f.name for f in dataclasses.fields(entry.config_cls)}
+    stored = entry.config_cls(**{k: (tuple(v) if isinstance(v, list) else v)
+                                 for k, v in state["config"].items() if k in fields})
+    wanted = apply_overrides(stored, overrides)  # unknown keys and bad values: their usual one-line errors
+    for key in overrides:
+        old, new = getattr(stored, key), getattr(wanted, key)
+        if old != new:
+            flag = "--batch-size" if key == "batch_size" else f"--set {key}"
+            raise GanZooError(f"--resume continues the run as it was: {flag}={overrides[key]} differs from the "
+                              f"run's {key}={old} (start a new run to change it)")
+
+
+def _as_override(v) -> str:
+    return ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+
+
 def train(method: str | None = None, data: str | None = None, steps: int | None = None,
           batch_size: int | None = None, gpus: int = 0, nodes: int = 1, precision: str = "32-true",
-          seed: int = 0, out: str | Path = "runs", overrides: dict[str, str] | None = None,
+          seed: int | None = None, out: str | Path = "runs", overrides: dict[str, str] | None = None,
           resume: str | Path | None = None, data_dir: str | None = None, download: bool = False,
           accelerator: str = "auto", progress: bool = True, picture_every: int | None = None,
           checkpoint_every: int | None = None, data_kwargs: dict | None = None,
@@ -130,28 +237,43 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
     from .callbacks import CriticHistograms, PeriodicCheckpoint, PeriodicMetrics, SamplePictures, StepProgress
 
     overrides = dict(overrides or {})
-    ckpt = None
-    if resume is not None:
-        ckpt = load_checkpoint_file(resume)
-        state = ckpt["gan_zoo"]
-        if method is not None and method != state["method"]:
-            raise GanZooError(f"--resume: the checkpoint is a '{state['method']}' run, not '{method}'")
-        method = state["method"]
-        data = data or state["data_info"]["name"]
-        seed = int(state.get("seed", seed))
-        # The run's own config wins; --set on resume may only repeat it.
-        overrides = {**{k: str(v) for k, v in state["config"].items() if not isinstance(v, (list, tuple))},
-                     **overrides}
-        run_dir = Path(ckpt["_path"]).parent.parent
-    if method is None:
-        raise GanZooError("no method given")
-    data = data or DEFAULT_DATA
     if steps is not None and steps <= 0:
         raise GanZooError(f"--steps must be a positive number of generator steps, got {steps}")
     if batch_size is not None:
         if batch_size <= 0:
             raise GanZooError(f"--batch-size must be positive, got {batch_size}")
         overrides["batch_size"] = str(batch_size)
+    ckpt = None
+    purge_step = None
+    if resume is not None:
+        ckpt = load_checkpoint_file(resume)
+        state = ckpt["gan_zoo"]
+        if method is not None and method != state["method"]:
+            raise GanZooError(f"--resume: the checkpoint is a '{state['method']}' run, not '{method}'")
+        method = state["method"]
+        _refuse_changes_on_resume(ckpt, data, seed, overrides)
+        data = state["data_info"]["name"]
+        seed = int(state.get("seed", 0))
+        n_critic = int(state["config"].get("n_critic", 1))
+        done = int(state["batches_seen"]) // n_critic
+        steps = steps if steps is not None else _stored_steps(ckpt)
+        if steps is not None and steps < done:
+            raise GanZooError(f"--resume: this run has done {done} generator steps; --steps {steps} is fewer "
+                              f"(pass --steps >= {done})")
+        run_dir = Path(ckpt["_path"]).parent.parent
+        if steps == done:  # finished: nothing to train, nothing to overwrite
+            model = load_method(ckpt["_path"])
+            model.max_generator_steps = steps
+            return RunResult(run_dir, Path(ckpt["_path"]), model, {}, None, already_done=True)
+        overrides = {k: _as_override(v) for k, v in state["config"].items()}  # the run's own config
+        # Steps after the checkpoint that a killed run had logged are dropped, not drawn twice.
+        purge_step = done + 1
+    if method is None:
+        raise GanZooError("no method given")
+    seed = 0 if seed is None else int(seed)
+    if seed < 0:
+        raise GanZooError(f"--seed must be >= 0, got {seed}")
+    data = data or DEFAULT_DATA
 
     L.seed_everything(seed, workers=False, verbose=False)
     method_entry(method)  # unknown method: fail before loading any data
@@ -162,21 +284,34 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
     if steps is None:
         steps = DEFAULT_IMAGE_STEPS if dm_probe.info.is_image else DEFAULT_POINT_STEPS
     model.max_generator_steps = steps
+    if ckpt is not None:  # the weights must fit the config before Lightning restores them (one line, not 60)
+        probe = create_method(method, dm_probe.info, overrides)
+        _load_weights(probe, ckpt)
+        del probe
 
-    if ckpt is None:
-        run_dir = _next_version(Path(out) / method / data)
-    run_dir.mkdir(parents=True, exist_ok=True)
     every = picture_every or max(steps // 10, 1)
+    extra_callbacks = callbacks  # the caller's own (e.g. the benchmark's timer), after ours
+    if ckpt is None:
+        if _launched_as_rank_zero():
+            # Set-up that can fail on user input is done: only now does a new version folder appear.
+            run_dir = _next_version(Path(out) / method / data)
+        else:  # a DDP worker: rank 0's folder (it alone writes there), named by the launcher's environment
+            run_dir = Path(os.environ.get(RUN_DIR_ENV) or Path(out) / method / data / "version_of_rank_0")
     pictures = SamplePictures(run_dir / "samples", every=every)
     checkpoints = PeriodicCheckpoint(run_dir / "checkpoints", every=checkpoint_every or max(steps // 5, 1))
-    extra_callbacks = callbacks  # the caller's own (e.g. the benchmark's timer), after ours
     callbacks = [pictures, CriticHistograms(every), checkpoints]
     callbacks.append(PeriodicMetrics(dm_probe.dataset, every=every))  # metrics/... at the picture period
     if hasattr(model, "extra_callbacks"):  # a method's own pictures (e.g. InfoGAN's latent traversals)
         callbacks += model.extra_callbacks(run_dir, every)
     if progress:
         callbacks.append(StepProgress(steps, every=max(1, min(model.config.log_every, steps // 100 or 1))))
-    trainer = build_trainer(run_dir, callbacks + list(extra_callbacks or []), gpus, nodes, precision, accelerator)
+    try:
+        trainer = build_trainer(run_dir, callbacks + list(extra_callbacks or []), gpus, nodes, precision,
+                                accelerator, purge_step=purge_step)
+    except BaseException:
+        if ckpt is None and run_dir.is_dir() and not any(run_dir.iterdir()):
+            run_dir.rmdir()  # a failed set-up leaves no empty version_N behind
+        raise
     if trainer.global_rank == 0:
         # The layout `ganzoo train --config` reads (cli/runconfig.py): this file re-runs the run.
         (run_dir / "config.json").write_text(json.dumps({
@@ -185,7 +320,13 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
             "data_dir": data_dir, "download": download,
             "config": dataclasses.asdict(model.config), "data_info": dataclasses.asdict(dm_probe.info),
         }, indent=2, default=str))
-    trainer.fit(model, datamodule=dm_probe, ckpt_path=ckpt["_path"] if ckpt else None)
+    os.environ[RUN_DIR_ENV] = str(run_dir)  # Lightning's DDP launcher starts the other ranks inside fit()
+    try:
+        trainer.fit(model, datamodule=dm_probe, ckpt_path=ckpt["_path"] if ckpt else None)
+    finally:
+        os.environ.pop(RUN_DIR_ENV, None)
+    if checkpoints.stop_signal is not None:
+        raise Interrupted(checkpoints.stop_signal, model.generator_steps, steps, checkpoints.last_path)
     if model.generator_steps < steps:
         raise GanZooError(f"training stopped early at generator step {model.generator_steps} of {steps}")
     metrics = final_metrics(model, dm_probe.dataset, seed=seed) if trainer.global_rank == 0 else {}
