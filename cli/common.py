@@ -42,9 +42,10 @@ def friendly(fn):
             return fn(*args, **kwargs)
         except GanZooError as e:
             code = getattr(e, "exit_code", EXIT_USER_ERROR)
-            # A signal's stop (exit 130/143) is not a user error: its line says what was saved and how to resume.
-            line = str(e) if code != EXIT_USER_ERROR else f"error: {e}"
-            if code == EXIT_USER_ERROR or _is_rank_zero():
+            # A signal's stop (exit 130/143) is not an error: its line says what was saved and how to resume.
+            interrupted = getattr(e, "is_interruption", False)
+            line = str(e) if interrupted else f"error: {e}"
+            if not interrupted or _is_rank_zero():
                 err_console.print(line, markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(code) from None
         except KeyboardInterrupt:

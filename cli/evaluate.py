@@ -27,7 +27,7 @@ DEVICE = typer.Option(None, "--device", help="cpu | cuda (default: cuda when ava
 def _load(samples: Path, data: str | None):
     from gan_zoo.io import read_samples
 
-    x, manifest = read_samples(samples)
+    x, manifest = read_samples(samples, lazy=True)  # images decoded batch by batch as they are embedded
     return x, (data or manifest.get("data")), manifest
 
 

@@ -130,6 +130,8 @@ def train(
     config: Path | None = typer.Option(None, "--config", help="run file (YAML or JSON; a run's config.json "
                                        "re-runs it); flags typed here override it"),
     print_config: bool = typer.Option(False, "--print-config", help="print the resolved run as YAML and exit"),
+    timeout: float | None = typer.Option(None, "--timeout", help="DDP: seconds a rank waits for the others "
+                                         "before the run stops with an error (default 300)"),
 ):
     """Train METHOD; writes TensorBoard logs, sample pictures and checkpoints under --out.
 
@@ -161,7 +163,7 @@ def train(
         return
     result = run_train(r["method"], r["data"], r["steps"], r["batch_size"], r["gpus"], r["nodes"], r["precision"],
                        r["seed"], r["out"], r["overrides"], resume, r["data_dir"], r["download"], r["accelerator"],
-                       progress=not no_progress)
+                       progress=not no_progress, timeout=timeout)
     if os.environ.get("LOCAL_RANK", "0") != "0" or int(os.environ.get("NODE_RANK", "0")) != 0:
         return
     m = result.method
@@ -206,6 +208,11 @@ def sample(
 
     if n is not None and n <= 0:
         raise GanZooError(f"--n must be positive, got {n}")
+    if batch <= 0:
+        raise GanZooError(f"--batch must be positive, got {batch}")
+    if seed < 0:
+        raise GanZooError(f"--seed must be >= 0, got {seed}")
+    io.check_new_folder(out)  # before loading anything: a taken --out fails at once
     method = load_method(run)
     if n is None and (sources is not None or labels is not None):
         n = 1000  # modnet edits: sources to edit (each gives up to one edit per label), not a metric's sample
@@ -229,8 +236,9 @@ def sample(
         io.write_samples(folder / "sources", x, {"sources": sources})  # beside the edits, same numbering
         console.print(f"wrote {len(edits)} edits of {len(x)} sources to {folder} (sources in {folder / 'sources'})")
         return
-    parts = [method.sample(min(batch, n - i), generator=g).cpu() for i in range(0, n, batch)]
-    folder = io.write_samples(out, torch.cat(parts), {
+    # Streamed: each batch is written as it is drawn, so --n 50000 holds one batch in memory, not 50000.
+    parts = (method.sample(min(batch, n - i), generator=g).cpu() for i in range(0, n, batch))
+    folder = io.write_samples(out, parts, {
         "method": method.method_name, "data": method.data_info.name, "checkpoint": method.checkpoint_path,
         "seed": seed, "generator_steps": method.generator_steps,
     })

@@ -167,6 +167,8 @@ def resolve_train(ctx, params: dict, config_path: Path | None, sets: dict[str, s
     from gan_zoo.registry import dataset_entry
 
     shown = dict(r, batch_size=cfg.batch_size)
+    if shown.get("seed") is None:  # --seed's default (None on the command line: "the run's own" on --resume)
+        shown["seed"] = 0
     if shown.get("steps") is None:
         images = dataset_entry(r["data"]).kind == "images"
         shown["steps"] = DEFAULT_IMAGE_STEPS if images else DEFAULT_POINT_STEPS

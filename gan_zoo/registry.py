@@ -234,11 +234,43 @@ def apply_overrides(config: Any, overrides: dict[str, str]) -> Any:
     return dataclasses.replace(config, **changes)
 
 
+def _is_rate(name: str) -> bool:
+    return name == "lr" or name.startswith("lr_") or name.endswith("_lr")
+
+
+def check_common_values(config: Any) -> None:
+    """Ranges that hold for a field of that name in every method (each method's ``validate`` adds its own).
+
+    A learning rate is a positive finite number, an Adam beta is in [0, 1) (Kingma & Ba 2015, Alg. 1), a width
+    is >= 0 (0: the architecture's default), a latent has >= 1 dimension, a log interval is >= 1 step; and no
+    float is NaN (every comparison with NaN is false, so it would pass any range check below it unnoticed).
+    """
+    import math
+
+    for f in dataclasses.fields(config):
+        v = getattr(config, f.name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue
+        if isinstance(v, float) and math.isnan(v):
+            raise GanZooError(f"--set {f.name}=nan: {f.name} must be a number")
+        if _is_rate(f.name) and not (0 < v < math.inf):
+            raise GanZooError(f"--set {f.name}={v}: a learning rate must be a positive finite number")
+        if f.name in ("beta1", "beta2") and not 0 <= v < 1:
+            raise GanZooError(f"--set {f.name}={v}: Adam's {f.name} must be in [0, 1)")
+        if (f.name == "width" or f.name.endswith("_width")) and v < 0:
+            raise GanZooError(f"--set {f.name}={v}: a width must be >= 0 (0: the architecture's default)")
+        if f.name == "z_dim" and v < 1:
+            raise GanZooError(f"--set z_dim={v}: the latent needs at least 1 dimension")
+        if f.name == "log_every" and v < 1:
+            raise GanZooError(f"--set log_every={v}: must be >= 1 generator step")
+
+
 def create_method(name: str, data_info, overrides: dict[str, str] | None = None, **kwargs):
     """Build a method by name for a dataset description, with ``--set`` overrides."""
     entry = method_entry(name)
     config = entry.config_cls.for_data(data_info) if hasattr(entry.config_cls, "for_data") else entry.config_cls()
     config = apply_overrides(config, overrides or {})
+    check_common_values(config)
     if hasattr(config, "validate"):
         config.validate()
     return entry.cls(config, data_info, **kwargs)

@@ -21,6 +21,9 @@ from .registry import GanZooError, create_method, method_entry
 DEFAULT_DATA = "ring"
 DEFAULT_POINT_STEPS = 2000  # the embedded default runs in about a minute on a laptop CPU
 DEFAULT_IMAGE_STEPS = 5000
+# Seconds a DDP collective waits for the other ranks (--timeout). Our choice: long enough for rank 0 to write a
+# large checkpoint while the others wait at the barrier, far shorter than torch's 30-minute default.
+DEFAULT_DDP_TIMEOUT = 300
 
 
 @dataclass
@@ -33,11 +36,36 @@ class RunResult:
     already_done: bool = False  # --resume of a run already at its --steps: nothing was trained
 
 
+class RankFailure(GanZooError):
+    """Another DDP rank died or stopped answering (its collective failed or timed out)."""
+
+    exit_code = 1
+
+
+_COLLECTIVE_FAILURE = ("gloo", "nccl", "connection closed", "connection reset", "timed out", "timeout",
+                       "broken pipe", "socket", "store")
+
+
+def _rank_failure(e: BaseException, rank: int, world: int, checkpoint: Path | None) -> RankFailure | None:
+    """One line for a collective that failed because a peer died (killed) or stopped (hung, SIGSTOP)."""
+    text = f"{type(e).__name__} {e}".lower()
+    if world < 2 or not any(k in text for k in _COLLECTIVE_FAILURE):
+        return None
+    others = [r for r in range(world) if r != rank]
+    who = f"rank {others[0]}" if len(others) == 1 else f"one of ranks {', '.join(map(str, others))}"
+    how = "did not answer within --timeout" if "timed out" in text or "timeout" in text else "died"
+    kept = f"the last checkpoint {checkpoint} is kept" if checkpoint else "no checkpoint was written yet"
+    first = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
+    return RankFailure(f"rank {rank} of {world}: {who} {how} ({first}); {kept}")
+
+
 class Interrupted(GanZooError):
     """SIGINT/SIGTERM stopped the run; a checkpoint at the generator step reached was saved.
 
     Exit status as a shell reports a death by that signal (128 + 2, 128 + 15), but after a clean save.
     """
+
+    is_interruption = True
 
     def __init__(self, signum: int, step: int, steps: int, checkpoint: Path | None):
         import signal
@@ -66,7 +94,10 @@ def _launched_as_rank_zero() -> bool:
 
 def _next_version(root: Path) -> Path:
     """Create ``root/version_N`` (N = highest + 1) exclusively: two runs started at once get two folders."""
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # --out under a file, a read-only place, ...
+        raise GanZooError(f"cannot create the run folder {root}: {e.strerror or e}") from None
     for _ in range(1000):
         taken = [int(p.name.split("_")[1]) for p in root.glob("version_*") if p.name.split("_")[1].isdigit()]
         path = root / f"version_{max(taken, default=-1) + 1}"
@@ -147,10 +178,13 @@ def final_metrics(method, dataset, n: int = 2000, seed: int = 0) -> dict:
 
 
 def build_trainer(run_dir: Path, callbacks: list, gpus: int = 0, nodes: int = 1, precision: str = "32-true",
-                  accelerator: str = "auto", purge_step: int | None = None) -> L.Trainer:
+                  accelerator: str = "auto", purge_step: int | None = None,
+                  timeout: float | None = None) -> L.Trainer:
 
     if gpus < 0 or nodes < 1:
         raise GanZooError("--gpus must be >= 0 and --nodes >= 1")
+    if timeout is not None and not timeout > 0:
+        raise GanZooError(f"--timeout must be a positive number of seconds, got {timeout}")
     if accelerator not in ("auto", "cpu", "gpu", "cuda", "mps"):
         raise GanZooError(f"unknown accelerator '{accelerator}' (auto, cpu, gpu)")
     if gpus > 0 and accelerator in ("auto", "gpu", "cuda") and not torch.cuda.is_available():
@@ -160,7 +194,16 @@ def build_trainer(run_dir: Path, callbacks: list, gpus: int = 0, nodes: int = 1,
         accelerator = "gpu"
     # Several processes: Lightning DDP (gloo on CPU). Unused parameters must be found, because the
     # critic step leaves the generator unused and the generator step freezes the critic.
-    strategy = "ddp_find_unused_parameters_true" if devices * nodes > 1 else "auto"
+    strategy = "auto"
+    if devices * nodes > 1:
+        from datetime import timedelta
+
+        from lightning.pytorch.strategies import DDPStrategy
+
+        # The process-group timeout bounds every collective: a rank that stopped (hung, SIGSTOP, a lost node)
+        # ends the others after this long with one line, instead of torch's 30-minute default.
+        strategy = DDPStrategy(find_unused_parameters=True,
+                               timeout=timedelta(seconds=timeout or DEFAULT_DDP_TIMEOUT))
     try:
         return _trainer(run_dir, callbacks, accelerator, devices, nodes, strategy, precision, purge_step)
     except (ValueError, TypeError) as e:  # Lightning's MisconfigurationException is a ValueError
@@ -233,7 +276,7 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
           resume: str | Path | None = None, data_dir: str | None = None, download: bool = False,
           accelerator: str = "auto", progress: bool = True, picture_every: int | None = None,
           checkpoint_every: int | None = None, data_kwargs: dict | None = None,
-          callbacks: list | None = None) -> RunResult:
+          callbacks: list | None = None, timeout: float | None = None) -> RunResult:
     from .callbacks import CriticHistograms, PeriodicCheckpoint, PeriodicMetrics, SamplePictures, StepProgress
 
     overrides = dict(overrides or {})
@@ -307,7 +350,7 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
         callbacks.append(StepProgress(steps, every=max(1, min(model.config.log_every, steps // 100 or 1))))
     try:
         trainer = build_trainer(run_dir, callbacks + list(extra_callbacks or []), gpus, nodes, precision,
-                                accelerator, purge_step=purge_step)
+                                accelerator, purge_step=purge_step, timeout=timeout)
     except BaseException:
         if ckpt is None and run_dir.is_dir() and not any(run_dir.iterdir()):
             run_dir.rmdir()  # a failed set-up leaves no empty version_N behind
@@ -323,6 +366,12 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
     os.environ[RUN_DIR_ENV] = str(run_dir)  # Lightning's DDP launcher starts the other ranks inside fit()
     try:
         trainer.fit(model, datamodule=dm_probe, ckpt_path=ckpt["_path"] if ckpt else None)
+    except RuntimeError as e:  # torch.distributed's errors (DistBackendError, gloo's) are RuntimeErrors
+        failure = _rank_failure(e, trainer.global_rank, trainer.world_size,
+                                checkpoints.last_path or (Path(ckpt["_path"]) if ckpt else None))
+        if failure is None:
+            raise
+        raise failure from None
     finally:
         os.environ.pop(RUN_DIR_ENV, None)
     if checkpoints.stop_signal is not None:

@@ -237,12 +237,21 @@ class GenerativeMethod(L.LightningModule):
         self._guard_rows += 1
 
     def check_finite(self) -> None:
-        """Raise DivergenceError if a recorded scalar has been NaN/Inf since the last check (one synchronisation)."""
+        """Raise DivergenceError if a recorded scalar has been NaN/Inf since the last check (one synchronisation).
+
+        Under DDP the decision is shared (an all-reduce at the same batch on every rank), so all ranks stop
+        together instead of one raising while the others wait in their next collective."""
         n = self._guard_rows
-        if n:
-            bad = ~torch.isfinite(self._guard_buf[:n])
+        trainer = self._trainer
+        shared = trainer is not None and trainer.world_size > 1 and self._guard_buf is not None
+        if n or shared:
+            bad = ~torch.isfinite(self._guard_buf[:n]) if n else torch.zeros(0, 0, dtype=torch.bool)
             bad_rows = bad.any(1)
-            if bool(bad_rows.any()):
+            local = bool(bad_rows.any())
+            if shared and trainer.strategy.reduce_boolean_decision(local, all=False) and not local:
+                raise DivergenceError("training diverged: a loss became NaN/Inf on another rank at generator "
+                                      f"step {self.generator_steps + 1} or before")
+            if local:
                 i = int(bad_rows.nonzero()[0, 0])
                 names = [k for k, b in zip(self._guard_names, bad[i].tolist()) if b]
                 # The step in progress, counted from 1 (generator_steps counts the completed ones): a run
@@ -362,7 +371,19 @@ class GenerativeMethod(L.LightningModule):
         }
         if torch.cuda.is_available() and self.device.type == "cuda":
             state["rng_cuda"] = torch.cuda.get_rng_state(self.device)
+        trainer = self._trainer
+        if trainer is not None and trainer.world_size > 1:
+            # Every rank draws its own noise, so every rank's generator state is saved (rank 0 writes the
+            # file; the others' states reach it by an all-gather: on_save_checkpoint runs on every rank).
+            state["rng_cpu_per_rank"] = self._gather_state(torch.get_rng_state())
+            if "rng_cuda" in state:
+                state["rng_cuda_per_rank"] = self._gather_state(state["rng_cuda"])
         checkpoint["gan_zoo"] = state
+
+    def _gather_state(self, t: torch.Tensor) -> torch.Tensor:
+        """(world_size, n) uint8: each rank's RNG state, by ``LightningModule.all_gather`` (on the device
+        the backend needs: NCCL gathers CUDA tensors only)."""
+        return self.all_gather(t.to(self.device)).cpu()
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         state = checkpoint["gan_zoo"]
@@ -372,6 +393,7 @@ class GenerativeMethod(L.LightningModule):
         if "rng_cuda" in state and torch.cuda.is_available():
             torch.cuda.set_rng_state(state["rng_cuda"], torch.cuda.current_device())
         self._restored_rng = True
+        self._rank_rng = (state.get("rng_cpu_per_rank"), state.get("rng_cuda_per_rank"))
 
     def on_train_start(self) -> None:
         # Under DDP every rank must draw its own noise: seed_everything gave them the same stream.
@@ -379,4 +401,12 @@ class GenerativeMethod(L.LightningModule):
         if self.trainer.world_size > 1:
             from ..data.datamodule import _mix
 
-            torch.manual_seed(_mix(self.seed, self.global_rank, self.batches_seen))
+            cpu, cuda = getattr(self, "_rank_rng", (None, None))
+            r = self.global_rank
+            if cpu is not None and len(cpu) == self.trainer.world_size:
+                # A resumed DDP run: each rank continues its own saved stream (exact resume).
+                torch.set_rng_state(cpu[r].clone())
+                if cuda is not None and torch.cuda.is_available() and self.device.type == "cuda":
+                    torch.cuda.set_rng_state(cuda[r].clone(), self.device)
+            else:  # a fresh run (or a resume on another number of ranks): a stream per (seed, rank, batch)
+                torch.manual_seed(_mix(self.seed, r, self.batches_seen))
