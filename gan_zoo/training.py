@@ -297,17 +297,19 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
         _refuse_changes_on_resume(ckpt, data, seed, overrides)
         data = state["data_info"]["name"]
         seed = int(state.get("seed", 0))
-        n_critic = int(state["config"].get("n_critic", 1))
-        done = int(state["batches_seen"]) // n_critic
+        # The method counts its own generator steps (a critic schedule may vary n_critic); rebuilding it also
+        # checks that the stored config builds the stored weights (one line, not Lightning's 60).
+        restored = load_method(ckpt["_path"])
+        done = restored.generator_steps
         steps = steps if steps is not None else _stored_steps(ckpt)
         if steps is not None and steps < done:
             raise GanZooError(f"--resume: this run has done {done} generator steps; --steps {steps} is fewer "
                               f"(pass --steps >= {done})")
         run_dir = Path(ckpt["_path"]).parent.parent
         if steps == done:  # finished: nothing to train, nothing to overwrite
-            model = load_method(ckpt["_path"])
-            model.max_generator_steps = steps
-            return RunResult(run_dir, Path(ckpt["_path"]), model, {}, None, already_done=True)
+            restored.max_generator_steps = steps
+            return RunResult(run_dir, Path(ckpt["_path"]), restored, {}, None, already_done=True)
+        del restored
         overrides = {k: _as_override(v) for k, v in state["config"].items()}  # the run's own config
         # Steps after the checkpoint that a killed run had logged are dropped, not drawn twice.
         purge_step = done + 1
@@ -327,10 +329,6 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
     if steps is None:
         steps = DEFAULT_IMAGE_STEPS if dm_probe.info.is_image else DEFAULT_POINT_STEPS
     model.max_generator_steps = steps
-    if ckpt is not None:  # the weights must fit the config before Lightning restores them (one line, not 60)
-        probe = create_method(method, dm_probe.info, overrides)
-        _load_weights(probe, ckpt)
-        del probe
 
     every = picture_every or max(steps // 10, 1)
     extra_callbacks = callbacks  # the caller's own (e.g. the benchmark's timer), after ours

@@ -365,6 +365,7 @@ class GenerativeMethod(L.LightningModule):
             "config": dataclasses.asdict(self.config),
             "data_info": dataclasses.asdict(self.data_info),
             "batches_seen": self.batches_seen,
+            "generator_steps": self.generator_steps,  # (informative: resume recounts from batches_seen)
             "steps": self.max_generator_steps,  # the run's own length: --resume without --steps continues to it
             "seed": self.seed,
             "rng_cpu": torch.get_rng_state(),
