@@ -11,6 +11,8 @@ import lightning as L
 import numpy as np
 import torch
 
+from ..methods.base import evaluating
+
 
 def _fig_to_array(fig) -> np.ndarray:
     fig.canvas.draw()
@@ -50,10 +52,8 @@ def points_figure(method, real: torch.Tensor, n: int = 1000, title: str = ""):
     elif critic is not None and not isinstance(critic, torch.nn.ModuleList):
         gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 120), np.linspace(lo[1], hi[1], 120))
         grid = torch.tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32, device=method.device)
-        was = critic.training
-        critic.eval()
-        values = critic(grid).float().reshape(gx.shape).cpu().numpy()
-        critic.train(was)
+        with evaluating(critic):
+            values = critic(grid).float().reshape(gx.shape).cpu().numpy()
         cs = ax.contourf(gx, gy, values, levels=30, cmap="viridis", alpha=0.8)
         fig.colorbar(cs, ax=ax, fraction=0.046, label="critic value")
     ax.scatter(real[:, 0], real[:, 1], s=3, c="tab:blue", alpha=0.5, label="data")

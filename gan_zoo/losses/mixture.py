@@ -37,3 +37,28 @@ def dominant_components_t(weights: torch.Tensor, mass: float = 0.9) -> torch.Ten
     """As `dominant_components`, as a device tensor (no host synchronisation, for per-step logging)."""
     w, _ = torch.sort(weights.detach().float(), descending=True)
     return (torch.cumsum(w, 0) < mass - 1e-6).sum() + 1
+
+
+# ----- the mixture likelihood and its parts (seed 000 eqs. 4.1-4.2, Alg. 6 lines 6-7) ----------------------
+def mixture_nll(component_log_probs: torch.Tensor, log_weights: torch.Tensor) -> torch.Tensor:
+    """-(1/N) sum_n log sum_i p(c=i) p(x_n | c=i) (eq. 4.2), from (N, T) log p(x|c=i) and (T,) log p(c=i)."""
+    return -torch.logsumexp(component_log_probs + log_weights, 1).mean()
+
+
+def split_mixture_nll(component_log_probs: torch.Tensor,
+                      log_weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The mixture NLL twice, each with a gradient to one side only: (to the flows, to the weights).
+
+    Alg. 6 line 6 trains the flows on -E f + lambda_ml NLL, line 7 the weights on the NLL alone (§4.4):
+    the sum ``adv + ml_weight * flows + weights`` gives each its own gradient in one backward pass."""
+    return (mixture_nll(component_log_probs, log_weights.detach()),
+            mixture_nll(component_log_probs.detach(), log_weights))
+
+
+def pretrain_nll(component_log_probs: torch.Tensor, log_weights: torch.Tensor, labels: torch.Tensor | None,
+                 ) -> torch.Tensor:
+    """Seed 000 §5.2's ML pre-training of a GAN+ML mixture: component i on the examples of class i when
+    ``labels`` are given (one digit per component), else the mixture NLL with the weights held fixed."""
+    if labels is not None:
+        return -component_log_probs.gather(1, labels.view(-1, 1)).mean()
+    return mixture_nll(component_log_probs, log_weights.detach())

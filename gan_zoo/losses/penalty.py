@@ -6,6 +6,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from .adversarial import wasserstein_critic_loss
+
 
 def interpolate(real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """x_hat = eps * x + (1 - eps) * x_tilde, eps ~ U[0, 1] per sample (Gulrajani et al. Alg. 1 line 6)."""
@@ -34,3 +36,12 @@ def clip_weights_(module: nn.Module, c: float) -> None:
     """Clamp every parameter to [-c, c] in place (Arjovsky et al. Alg. 1 line 7)."""
     for p in module.parameters():
         p.clamp_(-c, c)
+
+
+def wgan_gp_critic_terms(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
+                         fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(E f(fake) - E f(real), gradient penalty at random interpolates): the two terms of the WGAN-GP critic
+    loss (Gulrajani et al. Alg. 1 lines 6-7, the standard sign: docs/sources.md [AMBIG-1]). The caller
+    minimises ``loss_w + lambda * penalty``; -loss_w is the Wasserstein estimate."""
+    loss_w = wasserstein_critic_loss(critic(real), critic(fake))
+    return loss_w, gradient_penalty(critic, interpolate(real, fake))

@@ -62,19 +62,11 @@ class AEOT(GenerativeMethod):
                          "ot/steps": torch.tensor(float(self.ot_result.steps))})
 
     # ----- stage 2: the semi-discrete OT map (Algorithm 1) -------------------------------------
-    def _train_data(self):
-        trainer = getattr(self, "_trainer", None)
-        dm = getattr(trainer, "datamodule", None) if trainer is not None else None
-        if dm is not None and getattr(dm, "dataset", None) is not None:
-            return dm.dataset
-        from ..data import load_dataset
-
-        return load_dataset(self.data_info.name, "train")
 
     @torch.no_grad()
     def encode_training_set(self, batch: int = 512) -> torch.Tensor:
         """The latent codes y_i = f_theta(x_i) of the training set (for points: ``n_codes`` fixed draws)."""
-        data = self._train_data()
+        data = self.train_data()
         with evaluating(self.encoder):
             if data.kind == "points":
                 x, _ = data.sample(self.config.n_codes, torch.Generator().manual_seed(self.seed + 17))
@@ -137,7 +129,7 @@ class AEOT(GenerativeMethod):
         trainer = getattr(self, "_trainer", None)
         mid_training = not self.ot_fitted and trainer is not None and trainer.training
         if mid_training:
-            data = self._train_data()
+            data = self.train_data()
             g = generator or torch.Generator().manual_seed(0)
             if data.kind == "points":
                 x, _ = data.sample(n, g)

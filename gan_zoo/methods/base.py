@@ -205,6 +205,17 @@ class GenerativeMethod(L.LightningModule):
 
     log_prob = None  # methods with an exact density override this with a method
 
+    def train_data(self):
+        """The training set: the running trainer's (the one in memory), else loaded by name (a method
+        loaded from a checkpoint, sampling outside training)."""
+        trainer = getattr(self, "_trainer", None)
+        dm = getattr(trainer, "datamodule", None) if trainer is not None else None
+        if dm is not None and getattr(dm, "dataset", None) is not None:
+            return dm.dataset
+        from ..data import load_dataset
+
+        return load_dataset(self.data_info.name, "train")
+
     # ----- logging and the divergence guard ------------------------------------------------
     def record(self, scalars: dict[str, torch.Tensor]) -> None:
         """Keep this step's scalars (as device tensors; nothing is synchronised here)."""

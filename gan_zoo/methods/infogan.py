@@ -81,12 +81,8 @@ class InfoGAN(GenerativeMethod):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, codes: dict | None = None,
                **condition) -> torch.Tensor:
-        net, was = self.generator, self.generator.training
-        net.eval()
-        try:
-            return net(self.latent(n, generator, codes or condition or None)[0])
-        finally:
-            net.train(was)
+        with evaluating(self.generator):
+            return self.generator(self.latent(n, generator, codes or condition or None)[0])
 
     def split_q(self, q: torch.Tensor):
         """Q's output -> (categorical logits, continuous means, continuous log-stds or None)."""

@@ -191,7 +191,7 @@ class ModNet(GenerativeMethod):
         ``labels``: target labels (an int, a sequence or a tensor; default: random other labels)."""
         src_labels = None
         if sources is None:
-            data = self._train_data()
+            data = self.train_data()
             idx = torch.randint(len(data), (n,), generator=generator)
             sources, src_labels = data.to_float(idx), data.labels[idx]
         sources = sources.to(self.device).float()
@@ -213,15 +213,6 @@ class ModNet(GenerativeMethod):
         with evaluating(self.generator):
             return torch.cat([self.modify(sources[s:s + batch], targets[s:s + batch])
                               for s in range(0, n, batch)])
-
-    def _train_data(self):
-        trainer = getattr(self, "_trainer", None)
-        dm = getattr(trainer, "datamodule", None) if trainer is not None else None
-        if dm is not None and getattr(dm, "dataset", None) is not None:
-            return dm.dataset
-        from ..data import load_dataset
-
-        return load_dataset(self.data_info.name, "train")
 
 
 # ----- sources and target labels for ``ganzoo sample RUN --sources ... --labels ...`` ------------------

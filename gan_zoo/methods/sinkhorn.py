@@ -15,6 +15,7 @@ import contextlib
 import torch
 
 from ..configs.sinkhorn import SinkhornConfig
+from ..losses import clip_weights_
 from ..losses.sinkhorn import cost_matrix, sinkhorn_cost
 from ..nets import build_critic, build_generator
 from ..registry import register_method
@@ -84,9 +85,7 @@ class Sinkhorn(GenerativeMethod):
         if self.learned:
             opt_g, opt_d = self.optimizers()
             # Critic step (SK-C2): clip f_phi's weights, then ascend the loss w.r.t. phi (descend its negative).
-            with torch.no_grad():
-                for p in self.feature_map.parameters():
-                    p.clamp_(-self.config.clip, self.config.clip)
+            clip_weights_(self.feature_map, self.config.clip)
             loss_d = -self.loss(x, self.generator(self.noise(m)).detach())
             opt_d.zero_grad(set_to_none=True)
             self.manual_backward(loss_d)

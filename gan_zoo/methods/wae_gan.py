@@ -15,9 +15,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..configs.wae_gan import WAEGANConfig
-from ..nets.autoencoder import build_autoencoder
 from ..registry import register_method
-from .base import GenerativeMethod, evaluating, frozen
+from .base import frozen
+from .wae_family import WAEMethod
 
 
 def latent_adversary(z_dim: int, width: int, depth: int) -> nn.Sequential:
@@ -31,31 +31,16 @@ def latent_adversary(z_dim: int, width: int, depth: int) -> nn.Sequential:
 
 
 @register_method("wae-gan")
-class WAEGAN(GenerativeMethod):
+class WAEGAN(WAEMethod):
     def __init__(self, config: WAEGANConfig, data_info):
         super().__init__(config, data_info)
-        self.encoder, self.decoder = build_autoencoder(data_info, config.z_dim, config.width)
         self.latent_critic = latent_adversary(config.z_dim, config.adv_width, config.adv_depth)
 
     def configure_optimizers(self):
         c = self.config
-        opt_ae = torch.optim.Adam(list(self.encoder.parameters()) + list(self.decoder.parameters()),
-                                  lr=c.lr, betas=(c.beta1, c.beta2))
+        opt_ae = torch.optim.Adam(self.autoencoder_parameters(), lr=c.lr, betas=(c.beta1, c.beta2))
         opt_d = torch.optim.Adam(self.latent_critic.parameters(), lr=c.adv_lr, betas=(c.beta1, c.beta2))
         return opt_ae, opt_d
-
-    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n draws from the prior P_Z = N(0, sigma_z^2 I)."""
-        return self.config.sigma_z * super().noise(n, generator)
-
-    @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None, **condition) -> torch.Tensor:
-        with evaluating(self.decoder):
-            return self.decoder(self.noise(n, generator))
-
-    def reconstruction_cost(self, x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
-        """(1/n) sum_i c(x_i, G(z~_i)), c = recon_scale * ||x - y||^2 over all coordinates."""
-        return self.config.recon_scale * (x - x_rec).flatten(1).pow(2).sum(1).mean()
 
     def training_step(self, batch, batch_idx):
         x, _ = batch

@@ -12,35 +12,19 @@ import torch
 
 from ..configs.wae_mmd import WAEMMDConfig
 from ..losses.mmd import mmd_penalty
-from ..nets.autoencoder import build_autoencoder
 from ..registry import register_method
-from .base import GenerativeMethod, evaluating
+from .wae_family import WAEMethod
 
 
 @register_method("wae-mmd")
-class WAEMMD(GenerativeMethod):
+class WAEMMD(WAEMethod):
     def __init__(self, config: WAEMMDConfig, data_info):
         super().__init__(config, data_info)
-        self.encoder, self.decoder = build_autoencoder(data_info, config.z_dim, config.width)
         self.scales = tuple(float(s) for s in config.kernel_scales.split(","))
 
     def configure_optimizers(self):
         c = self.config
-        params = list(self.encoder.parameters()) + list(self.decoder.parameters())
-        return torch.optim.Adam(params, lr=c.lr, betas=(c.beta1, c.beta2))
-
-    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n draws from the prior P_Z = N(0, sigma_z^2 I)."""
-        return self.config.sigma_z * super().noise(n, generator)
-
-    @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None, **condition) -> torch.Tensor:
-        with evaluating(self.decoder):
-            return self.decoder(self.noise(n, generator))
-
-    def reconstruction_cost(self, x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
-        """(1/n) sum_i c(x_i, G(z~_i)), c = recon_scale * ||x - y||^2 over all coordinates."""
-        return self.config.recon_scale * (x - x_rec).flatten(1).pow(2).sum(1).mean()
+        return torch.optim.Adam(self.autoencoder_parameters(), lr=c.lr, betas=(c.beta1, c.beta2))
 
     def training_step(self, batch, batch_idx):
         x, _ = batch
