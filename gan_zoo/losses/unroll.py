@@ -64,16 +64,22 @@ def adam_step(params: dict[str, torch.Tensor], grads: dict[str, torch.Tensor], s
 
 def unroll(params: dict[str, torch.Tensor], loss_fn: Callable[[dict[str, torch.Tensor]], torch.Tensor], steps: int,
            state: AdamState, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-           second_order: bool = True) -> dict[str, torch.Tensor]:
+           second_order: bool = True,
+           reduce_grads: Callable[[list[torch.Tensor]], list[torch.Tensor]] | None = None) -> dict[str, torch.Tensor]:
     """theta^K after ``steps`` Adam steps on ``loss_fn`` from ``params`` (theta^0 = params; K = 0 returns them).
 
     ``params`` must require grad. With ``second_order`` the result carries the graph of all K steps.
+    ``reduce_grads`` (e.g. a differentiable mean over DDP ranks) maps each step's gradients before the
+    Adam update, so that every rank unrolls the step the real (all-reduced) discriminator would take.
     """
     names = list(params)
     for _ in range(steps):
         loss = loss_fn(params)
         gs = torch.autograd.grad(loss, [params[n] for n in names], create_graph=second_order, allow_unused=True)
-        grads = {n: (torch.zeros_like(params[n]) if g is None else g) for n, g in zip(names, gs)}
+        gs = [torch.zeros_like(params[n]) if g is None else g for n, g in zip(names, gs)]
+        if reduce_grads is not None:
+            gs = reduce_grads(gs)
+        grads = dict(zip(names, gs))
         if not second_order:
             grads = {n: g.detach() for n, g in grads.items()}
         params, state = adam_step(params, grads, state, lr, betas, eps)

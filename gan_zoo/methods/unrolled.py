@@ -8,6 +8,9 @@ the plain loss. K = 0 is the plain GAN, step for step (tests/test_unrolled.py).
 
 Order inside one batch: the discriminator steps first, then the generator unrolls from the updated
 discriminator (the foundation's schedule, so that K = 0 is exactly ``gan``).
+
+Under DDP each unrolled step uses the gradient all-reduced over ranks (``mean_over_ranks``), as the real
+discriminator's step does, so two ranks of batch m unroll exactly what one process of batch 2m would.
 """
 from __future__ import annotations
 
@@ -22,6 +25,27 @@ from ..nets import build_critic, build_generator
 from ..nets.mlp import MLP, MLPCritic, PacGANDiscriminator, PacGANGenerator
 from ..registry import GanZooError, register_method
 from .base import GenerativeMethod
+
+
+def _distributed() -> bool:
+    return torch.distributed.is_available() and torch.distributed.is_initialized() \
+        and torch.distributed.get_world_size() > 1
+
+
+def mean_over_ranks(grads: list[torch.Tensor]) -> list[torch.Tensor]:
+    """The mean of each gradient over DDP ranks, differentiably (torch.distributed.nn.functional.all_reduce:
+    its backward all-reduces the incoming gradient).
+
+    Under DDP the real discriminator steps on the all-reduced gradient of the whole (ranks x batch)
+    minibatch; the look-ahead must unroll that same step, not each rank's own, or the surrogate f_K is
+    not the one-process f_K of the concatenated batch (tests/test_faithful_defaults.py checks it with two
+    gloo processes). One all-reduce per unrolled step: the gradients travel flattened together.
+    """
+    from torch.distributed.nn.functional import all_reduce
+
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    flat = all_reduce(flat) / torch.distributed.get_world_size()
+    return [part.view_as(g) for part, g in zip(flat.split([g.numel() for g in grads]), grads)]
 
 
 def _orthogonal_(module: nn.Module, gain: float = 1.4) -> nn.Module:
@@ -79,7 +103,8 @@ class Unrolled(GenerativeMethod):
             return gan_discriminator_loss(d(params, x), d(params, fake_in_unroll))
 
         params_k = unroll(params0, d_loss, c.unroll_steps, adam_state_from(opt_d, live), c.lr_d,
-                          (c.beta1, c.beta2), c.adam_eps, second_order=c.second_order)
+                          (c.beta1, c.beta2), c.adam_eps, second_order=c.second_order,
+                          reduce_grads=mean_over_ranks if _distributed() else None)
         if c.loss == "minimax":  # UG-C: G minimises -(D's loss) at theta_D^K (real term included: it depends
             return -gan_discriminator_loss(d(params_k, x), d(params_k, fake))  # on theta_G through theta_D^K)
         return gan_generator_loss(d(params_k, fake), "nonsaturating")
