@@ -222,14 +222,20 @@ def _parse_value(raw: str, current: Any, key: str) -> Any:
 
 
 def apply_overrides(config: Any, overrides: dict[str, str]) -> Any:
-    """Return a copy of ``config`` with ``--set key=value`` overrides applied (unknown key: error)."""
+    """Return a copy of ``config`` with ``--set key=value`` overrides applied (unknown key, or a field the
+    method does not use (``config.unused``): error)."""
     names = {f.name for f in dataclasses.fields(config)}
+    unused = set(getattr(config, "unused", ()))
     changes = {}
     for key, raw in overrides.items():
         if key not in names:
             raise GanZooError(
                 f"unknown --set key '{key}' for {type(config).__name__}; known: {', '.join(sorted(names))}"
             )
+        if key in unused:
+            method = next((e.name for e in METHODS.values() if e.config_cls is type(config)), type(config).__name__)
+            raise GanZooError(f"--set {key}: {method} does not use '{key}'; its fields: "
+                              f"{', '.join(sorted(names - unused))}")
         changes[key] = _parse_value(raw, getattr(config, key), key)
     return dataclasses.replace(config, **changes)
 

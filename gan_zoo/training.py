@@ -310,7 +310,8 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
             restored.max_generator_steps = steps
             return RunResult(run_dir, Path(ckpt["_path"]), restored, {}, None, already_done=True)
         del restored
-        overrides = {k: _as_override(v) for k, v in state["config"].items()}  # the run's own config
+        unused = set(getattr(method_entry(method).config_cls, "unused", ()))  # not settable, and not needed
+        overrides = {k: _as_override(v) for k, v in state["config"].items() if k not in unused}  # the run's own
         # Steps after the checkpoint that a killed run had logged are dropped, not drawn twice.
         purge_step = done + 1
     if method is None:

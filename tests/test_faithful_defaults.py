@@ -244,3 +244,39 @@ def test_unrolled_two_gloo_ranks_equal_one_process_on_the_concatenated_batch(tmp
             # its own half-batch gradient (the old code) is off by 10-30 % of it
             scale = float(prm.grad.abs().max())
             assert float((r["grads"][n] - prm.grad).abs().max()) <= 1e-3 * scale, n
+
+
+# ----- item 11: a config field the method does not use is an error ----------------------------------
+@pytest.mark.parametrize("method,key,value", [("nice", "z_dim", "7"), ("vae", "n_critic", "3"),
+                                              ("flowgan", "z_dim", "4"), ("wae-mmd", "arch", "mlp")])
+def test_setting_a_field_the_method_does_not_use_is_an_error(method, key, value):
+    from gan_zoo.data import DataInfo
+    from gan_zoo.registry import GanZooError, method_entry, run_config
+
+    with pytest.raises(GanZooError) as e:
+        run_config(method, "ring", {key: value})
+    msg = str(e.value)
+    assert f"does not use '{key}'" in msg and method in msg
+    used = method_entry(method).config_cls.used_fields()
+    assert key not in used and "batch_size" in used and ", ".join(sorted(used)) in msg
+    with pytest.raises(GanZooError):
+        create_method(method, DataInfo("ring", "points", (2,), 6), {key: value})
+
+
+def test_fields_a_method_uses_are_still_settable_and_the_cli_gives_one_line():
+    from gan_zoo_cli.main import app
+    from typer.testing import CliRunner
+
+    from gan_zoo.registry import run_config
+
+    assert run_config("wgan-gp", "ring", {"n_critic": "3"}).n_critic == 3
+    assert run_config("vae", "ring", {"z_dim": "3"}).z_dim == 3
+    res = CliRunner().invoke(app, ["train", "nice", "--set", "z_dim=7", "--steps", "1", "--no-progress"])
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert res.exit_code == 2 and len(lines) == 1 and "nice does not use 'z_dim'" in lines[0], res.output
+
+
+def test_resume_of_a_method_with_unused_fields_still_works(run_train):
+    first = run_train("nice", steps=1, seed=0)
+    resumed = run_train(None, steps=2, resume=first.checkpoint)
+    assert resumed.method.generator_steps == 2

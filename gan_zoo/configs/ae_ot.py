@@ -14,6 +14,9 @@ from .base import MethodConfig
                "autoencoder + semi-discrete OT map from a uniform cube to the latent codes")
 @dataclass
 class AEOTConfig(MethodConfig):
+    # Not read by this method (one autoencoder step per batch, then the OT solve; build_autoencoder picks the nets);
+    # --set of one is an error.
+    unused = ("n_critic", "arch")
     # AEOT-C demo2.py (CelebA): batch 512, latent 100, dim_f 80 (conv channels 80 -> 640).
     batch_size: int = 512
     z_dim: int = 100

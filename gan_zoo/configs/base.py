@@ -5,7 +5,8 @@ errors answer without loading them; the method modules in gan_zoo/methods/ impor
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import ClassVar
 
 from ..registry import GanZooError
 
@@ -17,12 +18,21 @@ LR_SCHEDULES = ("constant", "linear")
 class MethodConfig:
     """Fields every method has. Subclasses set paper defaults and cite them."""
 
-    batch_size: int = 64
+    batch_size: int = 64  # per rank: under DDP the effective batch is ranks x batch_size (lr unchanged)
     n_critic: int = 1  # critic (discriminator) steps per generator step
     z_dim: int = 100
     arch: str = "auto"  # auto | mlp | dcgan | resnet: auto picks by data shape
     width: int = 0  # 0: the architecture's own default width
     log_every: int = 50  # generator steps between scalar logs (and divergence checks)
+
+    # Fields above that this method never reads (its nets or schedule do not use them): `--set` of one
+    # is an error naming the fields it does use, rather than a run that silently ignores it (or, for
+    # n_critic on a method with one optimiser step per batch, one that silently takes n_critic x more).
+    unused: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def used_fields(cls) -> list[str]:
+        return [f.name for f in fields(cls) if f.name not in cls.unused]
 
     @classmethod
     def for_data(cls, info) -> MethodConfig:

@@ -20,6 +20,10 @@ from .base import MethodConfig
 class FlowConfig(MethodConfig):
     """One NICE flow trained by ML (seed 000 §5.1.1 'Single Flow ML'; §5.2 on MNIST)."""
 
+    # Not read by a flow (the latent has the data's dimension; one ML step per batch; its coupling nets are
+    # hidden/depth): --set of one is an error (the adversarial flows below use n_critic, arch, width).
+    unused = ("z_dim", "n_critic", "arch", "width")
+
     # Seed 000 §5.1.1 (2-D): single flow = 4 additive coupling layers, m(.) a "5-layer MLP, 100 nodes/layer",
     # ReLU (read as 4 hidden layers + linear output, as nets/factory.py reads the same phrase for the critic).
     n_coupling: int = 4
@@ -41,12 +45,12 @@ class FlowConfig(MethodConfig):
     def image_defaults(cls) -> dict:
         # Seed 000 §5.2: MNIST single flow = 4 couplings, 5 layers x 1000 "identical to Dinh et al." (NICE-C's
         # 5 hidden ReLU layers of 1000, paper_defaults.md §9), logistic base, generator lr 0.0005, batch 200.
-        return dict(hidden=1000, depth=5, base="logistic", lr=5e-4, batch_size=200, test_size=1000, z_dim=0)
+        return dict(hidden=1000, depth=5, base="logistic", lr=5e-4, batch_size=200, test_size=1000)
 
     @classmethod
     def for_data(cls, info):
-        # Points: the flow is a bijection of the 2-D data space (z_dim is the data's dimension).
-        return cls(**cls.image_defaults()) if info.is_image else cls(z_dim=2)
+        # Points: the flow is a bijection of the 2-D data space (no z_dim: the latent is the data's dimension).
+        return cls(**cls.image_defaults()) if info.is_image else cls()
 
     def validate(self):
         super().validate()
@@ -63,6 +67,8 @@ class FlowConfig(MethodConfig):
 @dataclass
 class AdversarialFlowConfig(FlowConfig):
     """+ a WGAN-GP critic and the ML weight (seed 000 §5.1.1 'GAN' and 'GAN+ML' runs, eq. 2.29 / 4.10)."""
+
+    unused = ("z_dim",)  # the critic uses n_critic, arch and width; the flow's latent is the data's dimension
 
     # Seed 000 §5.1.1: critic lr 0.002, Adam (0.5, 0.9), 5 critic steps per generator step, lambda_gp = 0.1
     # (not 10), lambda_ml = 1. Critic: 5-layer MLP of 100 (nets/factory.py).

@@ -14,6 +14,9 @@ from .base import MethodConfig
                "GAN + mutual information between latent codes and samples; Q head on D's trunk")
 @dataclass
 class InfoGANConfig(MethodConfig):
+    # Not read by this method (the paper's Table 1 nets for images, the point MLPs for points); --set of one is an
+    # error.
+    unused = ("arch",)
     # IG-C run_mnist_exp.py: batch 128; one D step then one G step per iteration.
     batch_size: int = 128
     n_critic: int = 1

@@ -14,6 +14,9 @@ from .base import MethodConfig
                "U-Net delta-image editor: relabels real images (AC-GAN D or frozen classifier)")
 @dataclass
 class ModNetConfig(MethodConfig):
+    # Not read by this method (the generator edits images (a U-Net on image + label, no noise); the critic is DCGAN);
+    # --set of one is an error.
+    unused = ("z_dim", "arch")
     # Thesis box: batch m "order of hundreds for small images and ~20 for large images".
     batch_size: int = 128
     # Thesis box: (j, k) = (1, 1) or (1, 2), "similar results"; j = n_critic.

@@ -14,6 +14,8 @@ from .flow_family import MixtureConfig
                "Mixflow generator with one personalized critic per component, mixed by the detached posterior")
 @dataclass
 class PGANConfig(MixtureConfig):
+    # Not read (flows: latent = data dimension; the critics are DCGAN on images, critic_hidden MLPs on points).
+    unused = ("z_dim", "arch")
     # Generator and hyperparameters: the Mixflow GAN+ML of seed 000 §5.1.1 (flow_family.MixtureConfig: 6
     # components x 2 additive couplings, m = 3-layer MLP of 50; lrs 0.005 / 0.005 (weights) / 0.002
     # (critic), Adam (0.5, 0.9), 5 critic steps, lambda_gp 0.1, lambda_ml 1, batch 300; C_start [AMBIG-7]).

@@ -14,6 +14,9 @@ from .base import MethodConfig
                "Variational auto-encoder: Gaussian encoder, Gaussian decoder, ELBO by reparameterisation")
 @dataclass
 class VAEConfig(MethodConfig):
+    # Not read by this method (one ELBO step per batch; build_autoencoder picks the encoder/decoder by data shape);
+    # --set of one is an error.
+    unused = ("n_critic", "arch")
     # The WAE paper's comparison uses the same nets and latent size: paper_defaults.md §5 (d_z 8 MNIST, 64 CelebA).
     z_dim: int = 8
     # 1/(2 eta) = 0.05, the WAE code's squared-L2 weight (see the module docstring); 28 px: eta = 40; points: 1/2.

@@ -35,6 +35,7 @@ class WAEConfig(MethodConfig):
     batch_size: int = 100
 
     method_label = "wae"  # (a class attribute, not a field) names the method in the arch error
+    unused = ("arch",)  # build_autoencoder picks the encoder/decoder by data shape: --set arch is an error
 
     @classmethod
     def large_image_defaults(cls) -> dict:

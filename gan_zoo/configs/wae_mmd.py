@@ -15,6 +15,7 @@ from .wae_family import WAEConfig
                "Wasserstein auto-encoder: squared-L2 reconstruction + lambda * MMD(Q_Z, P_Z) on latent codes")
 @dataclass
 class WAEMMDConfig(WAEConfig):
+    unused = ("n_critic", "arch")  # Alg. 2 has no adversary: one step per batch (and the family's arch)
     # z_dim, sigma_z, lambda, the cost's scale, Adam and batch 100: the pair's (wae_family.WAEConfig,
     # paper_defaults.md §5; the WAE code's comment gives the AE lr 1e-3 for WAE-MMD on CelebA too).
     # §5: IMQ kernel, C = 2 d_z sigma_z^2, summed over the code's scales; "rbf" is the option the paper found failing.
