@@ -133,6 +133,9 @@ def train(
     print_config: bool = typer.Option(False, "--print-config", help="print the resolved run as YAML and exit"),
     timeout: float | None = typer.Option(None, "--timeout", help="DDP: seconds a rank waits for the others "
                                          "before the run stops with an error (default 300)"),
+    ema: float | None = typer.Option(None, "--ema", help="EMA of the generator's weights with this decay "
+                                     "(e.g. 0.999), updated on generator steps; `sample --ema` uses it"),
+    ema_start: int = typer.Option(0, "--ema-start", help="generator step where the averaging starts"),
 ):
     """Train METHOD; writes TensorBoard logs, sample pictures and checkpoints under --out.
 
@@ -158,13 +161,13 @@ def train(
 
     r = resolve_train(ctx, dict(method=method, data=data, steps=steps, batch_size=batch_size, gpus=gpus,
                                 nodes=nodes, precision=precision, accelerator=accelerator, seed=seed, out=out,
-                                data_dir=data_dir, download=download),
+                                data_dir=data_dir, download=download, ema=ema, ema_start=ema_start),
                       config, parse_sets(sets), resume, print_config)
     if r is None:  # --print-config
         return
     result = run_train(r["method"], r["data"], r["steps"], r["batch_size"], r["gpus"], r["nodes"], r["precision"],
                        r["seed"], r["out"], r["overrides"], resume, r["data_dir"], r["download"], r["accelerator"],
-                       progress=not no_progress, timeout=timeout)
+                       progress=not no_progress, timeout=timeout, ema=r["ema"], ema_start=r["ema_start"])
     if os.environ.get("LOCAL_RANK", "0") != "0" or int(os.environ.get("NODE_RANK", "0")) != 0:
         return
     m = result.method
@@ -198,6 +201,7 @@ def sample(
     sources: str | None = typer.Option(None, "--sources",
                                           help="modnet: images to edit, a folder or DATASET:SPLIT (first --n)"),
     labels: str | None = typer.Option(None, "--labels", help="modnet: target labels, 'all' or 0,1,..."),
+    ema: bool = typer.Option(False, "--ema", help="sample from the EMA of the generator's weights (train --ema)"),
 ):
     """Write N samples (PNGs or points.npy) and a manifest that `ganzoo eval` reads."""
     _quiet_libraries()
@@ -214,7 +218,7 @@ def sample(
     if seed < 0:
         raise GanZooError(f"--seed must be >= 0, got {seed}")
     io.check_new_folder(out)  # before loading anything: a taken --out fails at once
-    method = load_method(run)
+    method = load_method(run, ema=ema)
     if n is None and (sources is not None or labels is not None):
         n = 1000  # modnet edits: sources to edit (each gives up to one edit per label), not a metric's sample
     elif n is None:  # the protocol's count (gan_zoo/metrics/protocol.py)
@@ -241,7 +245,7 @@ def sample(
     parts = (method.sample(min(batch, n - i), generator=g).cpu() for i in range(0, n, batch))
     folder = io.write_samples(out, parts, {
         "method": method.method_name, "data": method.data_info.name, "checkpoint": method.checkpoint_path,
-        "seed": seed, "generator_steps": method.generator_steps,
+        "seed": seed, "generator_steps": method.generator_steps, "ema": getattr(method, "ema", None),
     })
     console.print(f"wrote {n} samples of {method.method_name} ({method.data_info.name}) to {folder}")
 

@@ -18,6 +18,7 @@ from typing import Any
 RUN_KEYS: dict[str, type] = {
     "method": str, "data": str, "steps": int, "seed": int, "batch_size": int, "gpus": int, "nodes": int,
     "precision": str, "accelerator": str, "out": str, "data_dir": str, "download": bool,
+    "ema": float, "ema_start": int,
 }
 # Written by every run beside the run keys; accepted (and not needed) when the file is read back.
 INFO_KEYS = ("config", "data_info")

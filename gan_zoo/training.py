@@ -138,8 +138,9 @@ def _load_weights(method, ckpt: dict) -> None:
                           f"({detail[:160]})") from None
 
 
-def load_method(path: str | Path, map_location: str = "cpu"):
-    """Rebuild a trained method from a checkpoint (or a run folder) for sampling or evaluation."""
+def load_method(path: str | Path, map_location: str = "cpu", ema: bool = False):
+    """Rebuild a trained method from a checkpoint (or a run folder) for sampling or evaluation;
+    ``ema=True``: with the generator's EMA weights (a run trained with ``--ema``)."""
     ckpt = load_checkpoint_file(path)
     state = ckpt["gan_zoo"]
     info = DataInfo(**{**state["data_info"], "shape": tuple(state["data_info"]["shape"])})
@@ -152,6 +153,10 @@ def load_method(path: str | Path, map_location: str = "cpu"):
     method.batches_seen = int(state["batches_seen"])
     method.seed = int(state.get("seed", 0))
     method.checkpoint_path = ckpt["_path"]
+    if ema:
+        from .callbacks.ema import load_ema_into
+
+        load_ema_into(method, ckpt)
     return method.to(map_location).eval()
 
 
@@ -276,7 +281,8 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
           resume: str | Path | None = None, data_dir: str | None = None, download: bool = False,
           accelerator: str = "auto", progress: bool = True, picture_every: int | None = None,
           checkpoint_every: int | None = None, data_kwargs: dict | None = None,
-          callbacks: list | None = None, timeout: float | None = None) -> RunResult:
+          callbacks: list | None = None, timeout: float | None = None,
+          ema: float | None = None, ema_start: int = 0) -> RunResult:
     from .callbacks import CriticHistograms, PeriodicCheckpoint, PeriodicMetrics, SamplePictures, StepProgress
 
     overrides = dict(overrides or {})
@@ -306,6 +312,12 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
             raise GanZooError(f"--resume: this run has done {done} generator steps; --steps {steps} is fewer "
                               f"(pass --steps >= {done})")
         run_dir = Path(ckpt["_path"]).parent.parent
+        saved_ema = ckpt.get("gan_zoo_ema")
+        if saved_ema is not None:  # the run's EMA continues with its own decay and start step
+            if ema is not None and (ema, ema_start) != (saved_ema["decay"], saved_ema["start"]):
+                raise GanZooError(f"--resume: the run averages with --ema {saved_ema['decay']} --ema-start "
+                                  f"{saved_ema['start']}; give the same or none")
+            ema, ema_start = saved_ema["decay"], saved_ema["start"]
         if steps == done:  # finished: nothing to train, nothing to overwrite
             restored.max_generator_steps = steps
             return RunResult(run_dir, Path(ckpt["_path"]), restored, {}, None, already_done=True)
@@ -321,6 +333,10 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
         raise GanZooError(f"--seed must be >= 0, got {seed}")
     data = data or DEFAULT_DATA
 
+    if ema is not None:
+        from .callbacks.ema import check_ema
+
+        check_ema(ema, ema_start)
     L.seed_everything(seed, workers=False, verbose=False)
     method_entry(method)  # unknown method: fail before loading any data
     dm_probe = GanDataModule(data, seed=seed, data_dir=data_dir, download=download, **(data_kwargs or {}))
@@ -343,6 +359,12 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
     checkpoints = PeriodicCheckpoint(run_dir / "checkpoints", every=checkpoint_every or max(steps // 5, 1))
     callbacks = [pictures, CriticHistograms(every), checkpoints]
     callbacks.append(PeriodicMetrics(dm_probe.dataset, every=every))  # metrics/... at the picture period
+    if ema is not None:  # Yazıcı et al. 2019: the generator's weights averaged over generator steps
+        from .callbacks import GeneratorEMA
+        from .callbacks.ema import generator_of
+
+        generator_of(model)  # a method without a generator network: one line, before training
+        callbacks.append(GeneratorEMA(ema, ema_start, every, run_dir, PeriodicMetrics(dm_probe.dataset)))
     if hasattr(model, "extra_callbacks"):  # a method's own pictures (e.g. InfoGAN's latent traversals)
         callbacks += model.extra_callbacks(run_dir, every)
     if progress:
@@ -359,7 +381,7 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
         (run_dir / "config.json").write_text(json.dumps({
             "method": method, "data": data, "seed": seed, "steps": steps, "batch_size": model.config.batch_size,
             "gpus": gpus, "nodes": nodes, "precision": precision, "accelerator": accelerator, "out": str(out),
-            "data_dir": data_dir, "download": download,
+            "data_dir": data_dir, "download": download, "ema": ema, "ema_start": ema_start,
             "config": dataclasses.asdict(model.config), "data_info": dataclasses.asdict(dm_probe.info),
         }, indent=2, default=str))
     os.environ[RUN_DIR_ENV] = str(run_dir)  # Lightning's DDP launcher starts the other ranks inside fit()
