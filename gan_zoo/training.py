@@ -364,7 +364,8 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
         from .callbacks.ema import generator_of
 
         generator_of(model)  # a method without a generator network: one line, before training
-        callbacks.append(GeneratorEMA(ema, ema_start, every, run_dir, PeriodicMetrics(dm_probe.dataset)))
+        # First in the list: a checkpoint written at generator step s holds the average after step s.
+        callbacks.insert(0, GeneratorEMA(ema, ema_start, every, run_dir, PeriodicMetrics(dm_probe.dataset)))
     if hasattr(model, "extra_callbacks"):  # a method's own pictures (e.g. InfoGAN's latent traversals)
         callbacks += model.extra_callbacks(run_dir, every)
     if progress:
