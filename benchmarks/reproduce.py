@@ -16,7 +16,7 @@ Tables (the paper each reproduces; full-length defaults are the paper's):
     ddm-missing    seed 004 §3.4.5 on mnist5k: generators that drop k of 10 classes, DDM against IS
     wae            seed 002 T3: VAE vs WAE-MMD vs WAE-GAN, FID/KID on the mnist5k classifier's logits
 
-``--quick`` runs each pipeline end to end in seconds (tiny nets, a few steps, 2 seeds): it checks the
+``--quick`` runs each pipeline end to end in about a minute of CPU or less (tiny nets, a few steps, 2 seeds): it checks the
 pipeline, not the numbers; the fast suite runs it (tests/test_reproduce.py). Long runs: benchmarks/RESULTS.md
 gives each table's command as it was run.
 """
@@ -394,7 +394,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("table", nargs="?", choices=sorted(TABLES))
     p.add_argument("--list", action="store_true", help="list the tables")
-    p.add_argument("--quick", action="store_true", help="every pipeline end to end in seconds (2 seeds)")
+    p.add_argument("--quick", action="store_true", help="the pipeline end to end in about a minute (2 seeds)")
     p.add_argument("--seeds", default=None, help="comma-separated (default 0,1,2; --quick 0,1)")
     p.add_argument("--steps", type=int, default=None, help="training steps (default: the paper's)")
     p.add_argument("--width", type=int, default=None, help="net width where the table has one (default: the paper's)")
