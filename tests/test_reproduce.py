@@ -62,3 +62,9 @@ def test_wae_quick(capsys):  # seed 002 T3
     assert [r["method"] for r in rows] == ["train vs test (floor)", "vae", "wae-mmd", "wae-gan"]
     assert all(math.isfinite(v) for r in rows for v in r["fid"])
     assert "| 42.0 |" in out  # T3's WAE-GAN beside ours
+
+
+def test_stacked_mnist_quick(capsys):  # Metz et al. 2017 §3.3 as PacGAN Table 3 quotes it
+    rows, out = _run(capsys, "stacked-mnist", "--quick")
+    assert all(1 <= r["modes"] <= 300 and 0 <= r["kl"] <= math.log(1000) + 1e-9 for r in rows)
+    assert "D at 1/4" in out or "1/4 of the generator's" in out

@@ -35,6 +35,9 @@ class UnrolledConfig(MethodConfig):
     # VEEGAN's ring/grid protocol: a BN-ReLU 4x400 generator, a 3-layer maxout discriminator; nets/mlp.py).
     # Its optimiser and batch are set with the other fields (benchmarks/reproduce.py unrolled-ring).
     pacgan_nets: bool = False
+    # Image discriminator's base width; 0: the generator's. UG-P §3.3 / PacGAN Table 3's Stacked MNIST runs
+    # shrink D to 1/4 of G's size to make mode collapse likely (benchmarks/reproduce.py stacked-mnist).
+    d_width: int = 0
     second_order: bool = True  # False detaches the unrolled steps (the reimplementation bug; for comparison)
 
     @classmethod
@@ -53,5 +56,7 @@ class UnrolledConfig(MethodConfig):
             raise GanZooError(f"loss must be minimax or nonsaturating, not '{self.loss}'")
         if self.paper_nets and self.arch not in ("auto", "mlp"):
             raise GanZooError("paper_nets=true builds the MoG MLPs; use paper_nets=false with arch=" + self.arch)
+        if self.d_width < 0:
+            raise GanZooError(f"d_width must be >= 0 (0: the generator's width), got {self.d_width}")
         if self.pacgan_nets and self.paper_nets:
             raise GanZooError("pacgan_nets=true and paper_nets=true are two different nets: pick one")

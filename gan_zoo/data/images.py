@@ -249,6 +249,24 @@ def mnist5k(split: str = "train", **_) -> ImageSet:
     return ImageSet("mnist5k", images[idx].contiguous(), labels[idx].contiguous(), 10)
 
 
+STACKED_N = {"train": 24_000, "test": 2_000}  # our sizes: the 1000 modes x 24 and x 2 on average
+
+
+@register_dataset("stacked-mnist5k", "images",
+                  "three mnist5k digits as the R, G, B channels (1000 modes: Metz et al. 2017 §3.3); no download",
+                  embedded=True)
+def stacked_mnist5k(split: str = "train", **_) -> ImageSet:
+    """Stacked MNIST (Metz et al. 2017 §3.3; VEEGAN; PacGAN §4.2) from mnist5k: each image is three digits drawn
+    independently and uniformly from the same mnist5k split, one per colour channel; the label is
+    100 * (R digit) + 10 * (G digit) + (B digit), one of 1000 modes. Fixed seeded draws per split."""
+    base = mnist5k(split)
+    g = torch.Generator().manual_seed(3 * 5000 + (split == "test"))
+    idx = torch.randint(len(base), (STACKED_N[split], 3), generator=g)
+    images = base.images[idx, 0]  # (N, 3, 28, 28): channel c is digit idx[:, c]
+    labels = (base.labels[idx] * torch.tensor([100, 10, 1])).sum(1)
+    return ImageSet("stacked-mnist5k", images.contiguous(), labels, 1000)
+
+
 @register_dataset("imagefolder", "images",
                   "any folder of images (--data-dir DIR; class = first-level subfolder), resized to --set image_size")
 def imagefolder(split: str = "train", data_dir=None, image_size: int = 64, **_) -> ImageSet:

@@ -77,7 +77,8 @@ class Unrolled(GenerativeMethod):
             self.critic = _orthogonal_(MLPCritic(dim, hidden=config.width or 128, depth=2, activation="tanh"))
         else:
             self.generator = build_generator(config.arch, data_info, config.z_dim, config.width)
-            self.critic = build_critic(config.arch, data_info, config.width, norm="batch")  # D, as logits
+            self.critic = build_critic(config.arch, data_info, config.d_width or config.width,
+                                       norm="batch")  # D, as logits
 
     def configure_optimizers(self):
         c = self.config
