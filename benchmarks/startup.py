@@ -2,7 +2,7 @@
 
 Each command runs as a user types it (a fresh process of the installed entry point); the cell is the
 median wall time over ``--repeats`` runs, alternating the commands so that load on a shared machine
-hits them alike. ``--ganzoo`` times another install (e.g. an older checkout's .venv/bin/ganzoo) for a
+hits them alike, and the median CPU time (user + system) of the process, which load hardly changes. ``--ganzoo`` times another install (e.g. an older checkout's .venv/bin/ganzoo) for a
 before/after table. The reference rows time ``import torch`` and ``import lightning`` alone.
 
     .venv/bin/python benchmarks/startup.py                                  # this checkout
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,17 +43,22 @@ def main() -> None:
                  ("python -c 'import lightning'", [python, "-c", "import lightning"])]
     env = dict(os.environ, PYTHONWARNINGS="ignore", COLUMNS="80")
     times: dict[str, list[float]] = {name: [] for name, _ in rows}
+    cpu: dict[str, list[float]] = {name: [] for name, _ in rows}
     codes: dict[str, int] = {}
     for _ in range(args.repeats):
         for name, cmd in rows:
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd="/tmp")
             times[name].append(time.perf_counter() - t0)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name].append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
             codes[name] = p.returncode
     print(f"{args.ganzoo}  (median of {args.repeats}; load average {os.getloadavg()[0]:.1f})")
-    print(f"{'command':<46} {'exit':>4} {'median s':>9} {'min s':>7}")
+    print(f"{'command':<46} {'exit':>4} {'wall s':>7} {'min s':>6} {'CPU s':>6}")
     for name, _ in rows:
-        print(f"{name:<46} {codes[name]:>4} {statistics.median(times[name]):>9.2f} {min(times[name]):>7.2f}")
+        print(f"{name:<46} {codes[name]:>4} {statistics.median(times[name]):>7.2f} {min(times[name]):>6.2f} "
+              f"{statistics.median(cpu[name]):>6.2f}")
 
 
 if __name__ == "__main__":

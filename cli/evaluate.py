@@ -65,7 +65,10 @@ def eval_is(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path |
             extractor: str = EXTRACTOR, splits: int = typer.Option(10, "--splits", help="Salimans et al. 2016: 10"),
             reference: bool = typer.Option(True, "--reference/--no-reference", help="also score the test split"),
             as_json: bool = JSON, device: str | None = DEVICE):
-    """Inception Score, mean ± std over splits (higher is better)."""
+    """Inception Score, mean ± std over splits (higher is better).
+
+    Example: ganzoo eval is --samples samples/digits --extractor classifier
+    """
     _quiet_libraries()
     from gan_zoo.metrics.evaluate import evaluate_is
 
@@ -81,7 +84,10 @@ def eval_ddm(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path 
              form: str = typer.Option("3.4", "--form", help="3.4 (default) or 3.5 (relative to the train set)"),
              reference: bool = typer.Option(True, "--reference/--no-reference", help="the Training Set row"),
              as_json: bool = JSON, device: str | None = DEVICE):
-    """DDM (Basart 2017 eq. 3.4) against the test split on classifier logits (lower is better)."""
+    """DDM (Basart 2017 eq. 3.4) against the test split on classifier logits (lower is better).
+
+    Example: ganzoo eval ddm --samples samples/digits
+    """
     _quiet_libraries()
     from gan_zoo.metrics.evaluate import evaluate_ddm
 
@@ -93,7 +99,10 @@ def eval_ddm(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path 
 @friendly
 def eval_fid(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path | None = CLASSIFIER,
              extractor: str = EXTRACTOR, as_json: bool = JSON, device: str | None = DEVICE):
-    """Fréchet distance to the test split's features (lower is better)."""
+    """Fréchet distance to the test split's features (lower is better).
+
+    Example: ganzoo eval fid --samples samples/digits --extractor classifier
+    """
     _quiet_libraries()
     from gan_zoo.metrics.evaluate import evaluate_fid
 
@@ -107,7 +116,10 @@ def eval_kid(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path 
              extractor: str = EXTRACTOR, subsets: int = typer.Option(100, "--subsets", help="torchmetrics default"),
              subset_size: int = typer.Option(1000, "--subset-size", help="torchmetrics default (capped at n)"),
              as_json: bool = JSON, device: str | None = DEVICE):
-    """Kernel Inception Distance to the test split (lower is better)."""
+    """Kernel Inception Distance to the test split (lower is better).
+
+    Example: ganzoo eval kid --samples samples/digits --extractor classifier
+    """
     _quiet_libraries()
     from gan_zoo.metrics.evaluate import evaluate_kid
 
@@ -120,7 +132,10 @@ def eval_kid(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path 
 def eval_w1(samples: Path = SAMPLES, data: str | None = DATA,
             method: str = typer.Option("auto", "--method", help="exact | sinkhorn | auto (exact up to 5000 points)"),
             seed: int = typer.Option(0, "--seed"), as_json: bool = JSON):
-    """W1 between the sample points and as many data points (lower is better)."""
+    """W1 between the sample points and as many data points (lower is better).
+
+    Example: ganzoo eval w1 --samples samples/ring
+    """
     from gan_zoo.metrics.evaluate import evaluate_w1
 
     x, data, _ = _load(samples, data)
@@ -132,7 +147,10 @@ def eval_w1(samples: Path = SAMPLES, data: str | None = DATA,
 def eval_modes(samples: Path = SAMPLES, data: str | None = DATA,
                n_sigma: float = typer.Option(3.0, "--n-sigma", help="VEEGAN §5.1: 3 standard deviations"),
                as_json: bool = JSON):
-    """Modes captured and the high-quality fraction for Gaussian mixtures (VEEGAN)."""
+    """Modes captured and the high-quality fraction for Gaussian mixtures (VEEGAN).
+
+    Example: ganzoo eval modes --samples samples/grid25
+    """
     from gan_zoo.metrics.evaluate import evaluate_modes
 
     x, data, _ = _load(samples, data)
@@ -144,7 +162,10 @@ def eval_modes(samples: Path = SAMPLES, data: str | None = DATA,
 def eval_nll(samples: Path = SAMPLES, data: str | None = DATA,
              checkpoint: Path | None = typer.Option(None, "--checkpoint", help="default: the manifest's"),
              n: int = typer.Option(10_000, "--n", help="held-out points (point sets)"), as_json: bool = JSON):
-    """Exact NLL of held-out data under the model that wrote the folder (needs log_prob)."""
+    """Exact NLL of held-out data under the model that wrote the folder (needs log_prob).
+
+    Example: ganzoo eval nll --samples samples/nice_ring
+    """
     _quiet_libraries()
     from gan_zoo.io import read_manifest
     from gan_zoo.metrics.evaluate import evaluate_nll
@@ -168,7 +189,10 @@ def classifier_train(data: str = typer.Option(..., "--data", help="an image data
                      seed: int = typer.Option(0, "--seed"), data_dir: str | None = typer.Option(None, "--data-dir"),
                      download: bool = typer.Option(False, "--download"), device: str | None = DEVICE,
                      as_json: bool = JSON):
-    """Train the dataset classifier (ConvNet4 for 28 px, WRN-16-4 otherwise) and print test accuracy."""
+    """Train the dataset classifier (ConvNet4 for 28 px, WRN-16-4 otherwise) and print test accuracy.
+
+    Example: ganzoo classifier train --data digits
+    """
     _quiet_libraries()
     from gan_zoo.metrics.extractors import train_classifier
 

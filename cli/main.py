@@ -15,12 +15,28 @@ from rich.table import Table
 
 from .common import EXIT_USER_ERROR, _quiet_libraries, console, err_console, friendly, parse_sets
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Train, sample and evaluate the GANs and flows of gan_zoo.")
+app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Train, sample and evaluate the GANs and flows of gan_zoo.\n\n"
+                       "Example: ganzoo list; ganzoo train wgan-gp --steps 2000; ganzoo sample RUN --out S; "
+                       "ganzoo eval w1 --samples S")
 
 DEFAULT_DATA = "ring"  # as gan_zoo.training.DEFAULT_DATA (not imported: it loads Lightning)
 
 __all__ = ["app", "main", "console", "err_console", "friendly", "parse_sets", "EXIT_USER_ERROR"]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from gan_zoo import __version__
+
+        print(f"ganzoo (gan_zoo) {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version and exit")) -> None:
+    """Train, sample and evaluate the GANs and flows of gan_zoo."""
 
 
 @app.command("list")
@@ -127,7 +143,9 @@ def train(
                                        "to its own --steps unless given; its data, seed and config stay"),
     data_dir: str | None = typer.Option(None, "--data-dir", help="where dataset files are"),
     download: bool = typer.Option(False, "--download", help="let torchvision download the dataset"),
-    no_progress: bool = typer.Option(False, "--no-progress", help="no progress bar"),
+    no_progress: bool = typer.Option(False, "--no-progress", help="plain progress lines (step, it/s, ETA, "
+                                     "losses) instead of the bar; also without a terminal"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as JSON on stdout (progress: stderr)"),
     config: Path | None = typer.Option(None, "--config", help="run file (YAML or JSON; a run's config.json "
                                        "re-runs it); flags typed here override it"),
     print_config: bool = typer.Option(False, "--print-config", help="print the resolved run as YAML and exit"),
@@ -167,10 +185,18 @@ def train(
         return
     result = run_train(r["method"], r["data"], r["steps"], r["batch_size"], r["gpus"], r["nodes"], r["precision"],
                        r["seed"], r["out"], r["overrides"], resume, r["data_dir"], r["download"], r["accelerator"],
-                       progress=not no_progress, timeout=timeout, ema=r["ema"], ema_start=r["ema_start"])
+                       progress="lines" if no_progress else "auto", timeout=timeout, ema=r["ema"],
+                       ema_start=r["ema_start"],
+                       announce=lambda text: err_console.print(text, markup=False, highlight=False, soft_wrap=True))
     if os.environ.get("LOCAL_RANK", "0") != "0" or int(os.environ.get("NODE_RANK", "0")) != 0:
         return
     m = result.method
+    paths = {"run folder": result.run_dir, "checkpoint": result.checkpoint, "last picture": result.picture}
+    if as_json:
+        print(json.dumps({"method": m.method_name, "data": m.data_info.name, "generator_steps": m.generator_steps,
+                          "already_done": bool(result.already_done), "metrics": result.metrics,
+                          **{k.replace(" ", "_"): v for k, v in paths.items()}}, indent=2, default=str))
+        return
     if result.already_done:
         console.print(f"{result.checkpoint} is already at generator step {m.generator_steps} of "
                       f"{m.max_generator_steps}: nothing to do (pass --steps N > {m.generator_steps} to continue)",
@@ -182,11 +208,12 @@ def train(
     for k, v in result.metrics.items():
         note = " (lower is better)" if k.startswith("w1") or k == "nll" else ""
         t.add_row(k + note, f"{v:.4f}")
-    t.add_row("run folder", str(result.run_dir))
-    t.add_row("checkpoint", str(result.checkpoint))
-    t.add_row("last picture", str(result.picture))
     console.print(t)
-    console.print(f"tensorboard --logdir {result.run_dir}")
+    # Paths on their own lines, never cut to the terminal's width (a table would fold or truncate them).
+    for k, v in paths.items():
+        if v is not None:
+            console.print(f"{k + ':':<14}{v}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"tensorboard --logdir {result.run_dir}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -203,7 +230,10 @@ def sample(
     labels: str | None = typer.Option(None, "--labels", help="modnet: target labels, 'all' or 0,1,..."),
     ema: bool = typer.Option(False, "--ema", help="sample from the EMA of the generator's weights (train --ema)"),
 ):
-    """Write N samples (PNGs or points.npy) and a manifest that `ganzoo eval` reads."""
+    """Write N samples (PNGs or points.npy) and a manifest that `ganzoo eval` reads.
+
+    Example: ganzoo sample runs/wgan-gp/ring/version_0 --n 2500 --out samples/ring
+    """
     _quiet_libraries()
     import torch
 

@@ -123,7 +123,7 @@ def load_checkpoint_file(path: str | Path) -> dict:
                           f"({type(e).__name__})") from None
     if not isinstance(ckpt, dict) or "gan_zoo" not in ckpt or "state_dict" not in ckpt:
         raise GanZooError(f"checkpoint {path} is not a gan_zoo checkpoint")
-    ckpt["_path"] = str(path)
+    ckpt["_path"] = str(path.absolute())  # absolute: manifests and evals work from any folder
     return ckpt
 
 
@@ -152,6 +152,7 @@ def load_method(path: str | Path, map_location: str = "cpu", ema: bool = False):
     _load_weights(method, ckpt)
     method.batches_seen = int(state["batches_seen"])
     method.seed = int(state.get("seed", 0))
+    method.data_dir = state.get("data_dir")
     method.checkpoint_path = ckpt["_path"]
     if ema:
         from .callbacks.ema import load_ema_into
@@ -282,7 +283,10 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
           accelerator: str = "auto", progress: bool = True, picture_every: int | None = None,
           checkpoint_every: int | None = None, data_kwargs: dict | None = None,
           callbacks: list | None = None, timeout: float | None = None,
-          ema: float | None = None, ema_start: int = 0) -> RunResult:
+          ema: float | None = None, ema_start: int = 0, announce=None) -> RunResult:
+    """Train a method (the CLI's ``ganzoo train``). ``progress``: True or "auto" (a bar at a terminal, plain
+    lines otherwise), "lines" (plain lines), False (nothing). ``announce(text)``, if given, receives the run
+    folder and the effective run (method, data, steps, overrides) before the first step, on rank 0."""
     from .callbacks import CriticHistograms, PeriodicCheckpoint, PeriodicMetrics, SamplePictures, StepProgress
 
     overrides = dict(overrides or {})
@@ -303,6 +307,7 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
         _refuse_changes_on_resume(ckpt, data, seed, overrides)
         data = state["data_info"]["name"]
         seed = int(state.get("seed", 0))
+        data_dir = data_dir or state.get("data_dir")  # the files the run was started on
         # The method counts its own generator steps (a critic schedule may vary n_critic); rebuilding it also
         # checks that the stored config builds the stored weights (one line, not Lightning's 60).
         restored = load_method(ckpt["_path"])
@@ -347,12 +352,15 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
         steps = DEFAULT_IMAGE_STEPS if dm_probe.info.is_image else DEFAULT_POINT_STEPS
     model.max_generator_steps = steps
 
+    if data_dir is not None:
+        data_dir = str(Path(data_dir).expanduser().absolute())  # recorded: the run does not depend on the cwd
+    model.data_dir = data_dir
     every = picture_every or max(steps // 10, 1)
     extra_callbacks = callbacks  # the caller's own (e.g. the benchmark's timer), after ours
     if ckpt is None:
         if _launched_as_rank_zero():
             # Set-up that can fail on user input is done: only now does a new version folder appear.
-            run_dir = _next_version(Path(out) / method / data)
+            run_dir = _next_version(Path(out).absolute() / method / data)  # absolute: printed, stored
         else:  # a DDP worker: rank 0's folder (it alone writes there), named by the launcher's environment
             run_dir = Path(os.environ.get(RUN_DIR_ENV) or Path(out) / method / data / "version_of_rank_0")
     pictures = SamplePictures(run_dir / "samples", every=every)
@@ -369,7 +377,14 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
     if hasattr(model, "extra_callbacks"):  # a method's own pictures (e.g. InfoGAN's latent traversals)
         callbacks += model.extra_callbacks(run_dir, every)
     if progress:
-        callbacks.append(StepProgress(steps, every=max(1, min(model.config.log_every, steps // 100 or 1))))
+        mode = "lines" if progress == "lines" else "auto"
+        log_every = model.config.log_every
+        # The bar moves ~100 times a run; plain lines come at a multiple of the logging interval (fresh
+        # losses), at most ~200 per run, so a cluster log is readable and never silent for long.
+        bar_every = max(1, min(log_every, steps // 100 or 1))
+        line_every = log_every * max(1, -(-steps // (200 * log_every)))
+        callbacks.append(StepProgress(steps, every=bar_every if mode == "auto" else line_every, mode=mode,
+                                      line_every=line_every))
     try:
         trainer = build_trainer(run_dir, callbacks + list(extra_callbacks or []), gpus, nodes, precision,
                                 accelerator, purge_step=purge_step, timeout=timeout)
@@ -385,6 +400,8 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
             "data_dir": data_dir, "download": download, "ema": ema, "ema_start": ema_start,
             "config": dataclasses.asdict(model.config), "data_info": dataclasses.asdict(dm_probe.info),
         }, indent=2, default=str))
+    if trainer.global_rank == 0 and announce is not None:
+        announce(describe_run(method, data, steps, seed, model.config, overrides, run_dir, resumed=ckpt is not None))
     os.environ[RUN_DIR_ENV] = str(run_dir)  # Lightning's DDP launcher starts the other ranks inside fit()
     try:
         trainer.fit(model, datamodule=dm_probe, ckpt_path=ckpt["_path"] if ckpt else None)
@@ -407,6 +424,19 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
             exp.add_scalar(f"metrics/{k}", v, model.generator_steps)
         exp.flush()
     return RunResult(run_dir, checkpoints.last_path, model, metrics, pictures.last_png)
+
+
+def describe_run(method: str, data: str, steps: int, seed: int, config, overrides: dict, run_dir: Path,
+                 resumed: bool = False) -> str:
+    """Two lines printed at the start of a run: the run folder (in full) and the effective run."""
+    c = config
+    sets = " ".join(f"{k}={getattr(c, k, v)}" for k, v in overrides.items()) or "none (paper defaults)"
+    if resumed:
+        sets = "the run's own"
+    head = "resuming" if resumed else "run folder"
+    return (f"{head}: {run_dir}\n"
+            f"{method} on {data}: {steps} generator steps, batch {c.batch_size}, n_critic {c.n_critic}, "
+            f"seed {seed}; overrides: {sets} (all keys: config.json)")
 
 
 def is_rank_zero() -> bool:

@@ -41,6 +41,7 @@ def test_wgan_gp_ddp_two_cpu_processes_agree(tmp_path):
     # The run folder and the checkpoint are written once (rank 0), and load.
     ckpts = list((tmp_path / "runs").rglob("last.ckpt"))
     assert len(ckpts) == 1
+    assert len(list((tmp_path / "runs").rglob("version_*"))) == 1  # rank 1 joined rank 0's folder
     from gan_zoo.training import load_method
 
     m = load_method(ckpts[0])

@@ -110,6 +110,7 @@ class GenerativeMethod(L.LightningModule):
         self.batches_seen = 0
         self.max_generator_steps: int | None = None
         self.seed = 0
+        self.data_dir: str | None = None  # the run's --data-dir (absolute), saved in checkpoints
         self._scalars: dict[str, torch.Tensor] = {}
         # Divergence guard: rows of recorded scalars, one per batch since the last check.
         self._guard_buf: torch.Tensor | None = None
@@ -379,6 +380,7 @@ class GenerativeMethod(L.LightningModule):
             "generator_steps": self.generator_steps,  # (informative: resume recounts from batches_seen)
             "steps": self.max_generator_steps,  # the run's own length: --resume without --steps continues to it
             "seed": self.seed,
+            "data_dir": self.data_dir,  # where the run's data files were (absolute), for resume and eval
             "rng_cpu": torch.get_rng_state(),
         }
         if torch.cuda.is_available() and self.device.type == "cuda":
