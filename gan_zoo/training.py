@@ -351,6 +351,7 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
     if steps is None:
         steps = DEFAULT_IMAGE_STEPS if dm_probe.info.is_image else DEFAULT_POINT_STEPS
     model.max_generator_steps = steps
+    model.check_run(steps)  # e.g. Mixflow's C_start against the run's length, before the run folder exists
 
     if data_dir is not None:
         data_dir = str(Path(data_dir).expanduser().absolute())  # recorded: the run does not depend on the cwd

@@ -134,3 +134,30 @@ def test_sinkhorn_learned_cost_is_debiased_on_images():
         assert abs(float(m.loss(x, x))) < 1e-4 * float(m.loss(x, -x).abs())
         plain, _ = _sinkhorn("digits", {"n_iters": "20"})  # the fixed-cost image preset keeps SK-C2's plain loss
         assert float(plain.loss(x, x)) > 0
+
+
+# ----- Mixflow / PGAN: C_start as seed 000 Algs. 5-6 have it, never longer than the run --------------------
+_MIX = {"hidden": "8", "depth": "1", "components": "3", "batch_size": "32", "test_size": "64", "log_every": "1"}
+
+
+@pytest.mark.parametrize("method,mode", [("mixflow", "ml-softmax"), ("mixflow", "gan+ml"), ("pgan", None)])
+def test_short_mixture_runs_train_their_weights(run_train, method, mode):
+    # A 20-step run: the softmax box (Alg. 5 line 8) has no C_start; EM / GAN+ML / PGAN wait 10 % of the run.
+    # With the old fixed C_start = 500 the weights of any run shorter than 500 steps stayed at exactly 1/T.
+    over = {**_MIX, **({"train": mode} if mode else {}), **({"critic_hidden": "8"} if method == "pgan" else {})}
+    res = run_train(method, data="ring", steps=20, seed=0, overrides=over)
+    w = res.method.mixture.weights().detach()
+    assert float((w - 1 / 3).abs().max()) > 1e-4, w
+    assert res.method.config.c_start == 2  # -1 resolved to 20 // 10 (unused by the softmax box)
+
+
+@pytest.mark.parametrize("method,mode", [("mixflow", "ml-em"), ("mixflow", "gan+ml"), ("pgan", None)])
+def test_c_start_not_below_the_run_is_an_error(tmp_path, method, mode):
+    from typer.testing import CliRunner
+
+    from gan_zoo_cli.main import app
+
+    sets = ["--set", "c_start=5"] + (["--set", f"train={mode}"] if mode else [])
+    res = CliRunner().invoke(app, ["train", method, "--steps", "5", "--no-progress", "--out", str(tmp_path), *sets])
+    assert res.exit_code == 2 and "c_start" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / method).exists()  # nothing written

@@ -106,9 +106,12 @@ class MixtureConfig(AdversarialFlowConfig):
     cnn_maps: int = 16
     # Seed 000 §5.1.1: component-weight lr 0.005 (the other values as the single flow's).
     weight_lr: float = 0.005  # Alg. 5's lambda_c: the softmax logits' Adam lr, and the EM damping (eq. 4.8)
-    # C_start (Alg. 5): weights frozen for the first c_start generator steps. The thesis gives no value
-    # ([AMBIG-7]); ours: 10 % of the 5000 toy iterations.
-    c_start: int = 500
+    # C_start: the weights stay frozen for the first c_start generator steps. Seed 000 Alg. 5 has it in the EM
+    # branch only (line 6: "Update component weight according to equation 4.8 if l > C_start"; the softmax branch,
+    # line 8, updates flows and weights together), and Alg. 6 (GAN+ML, PGAN's loop) lists it among its inputs.
+    # The thesis gives no value ([AMBIG-7]): -1 = 10 % of the run (500 of the 5000 toy iterations, §5.1.1),
+    # resolved when the run starts; a c_start not below the run's length would never train the weights: an error.
+    c_start: int = -1
     entropy_weight: float = 0.0  # eq. 4.11's ER weight
 
     @classmethod
@@ -123,3 +126,5 @@ class MixtureConfig(AdversarialFlowConfig):
         super().validate()
         if self.components < 1:
             raise GanZooError(f"components must be >= 1, got {self.components}")
+        if self.c_start < -1:
+            raise GanZooError(f"c_start must be >= 0, or -1 for 10 % of the run, got {self.c_start}")

@@ -162,6 +162,10 @@ class GenerativeMethod(L.LightningModule):
         g, k = self.schedule_position()
         return k + 1 == self.critic_steps(g)
 
+    def check_run(self, steps: int) -> None:
+        """Called by ``train`` with the run's length in generator steps before anything is written: a method
+        whose config depends on it resolves or checks it here (GanZooError for a value that cannot work)."""
+
     def is_log_step(self) -> bool:
         """True on a batch whose generator step will be logged: compute costly diagnostics only then."""
         s = self.generator_steps + 1

@@ -118,6 +118,17 @@ class MixtureMethod(_FlowFamily):
     def density(self) -> nn.Module:
         return self.mixture
 
+    uses_c_start = True  # Mixflow's softmax box (Alg. 5 line 8) has no C_start
+
+    def check_run(self, steps: int) -> None:
+        """C_start: -1 = 10 % of the run; a value not below the run's length is an error (see the config)."""
+        c = self.config
+        if c.c_start < 0:
+            c.c_start = steps // 10
+        elif c.c_start >= steps and self.uses_c_start:
+            raise GanZooError(f"c_start={c.c_start} is not below the run's {steps} generator steps: the mixture "
+                              f"weights would never train (set c_start < {steps}, or -1 for 10 % of the run)")
+
     @torch.no_grad()
     def fakes(self, m: int) -> torch.Tensor:
         return self.mixture.sample(m)[0]

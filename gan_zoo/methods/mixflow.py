@@ -41,6 +41,10 @@ class Mixflow(MixtureMethod):
             opts.append(torch.optim.Adam(self.critic.parameters(), lr=c.critic_lr, betas=(c.beta1, c.beta2)))
         return opts
 
+    @property
+    def uses_c_start(self) -> bool:
+        return self.config.train != "ml-softmax"  # Alg. 5: C_start in the EM branch; Alg. 6 (GAN+ML) lists it
+
     def training_step(self, batch, batch_idx):
         x, y = batch
         x = self._prepare(x)
@@ -57,7 +61,7 @@ class Mixflow(MixtureMethod):
                 return
 
         step = self.generator_steps
-        weights_free = step >= c.c_start  # Alg. 5 line 6: weights frozen for the first C_start iterations
+        weights_free = step >= c.c_start  # Alg. 5 line 6 (EM), Alg. 6: weights frozen for the first C_start steps
         comp, logw, nll, er = self.likelihood_terms(x)  # log p(x | c=i) (eq. 4.1), log p(c), NLL (4.2), ER (4.11)
         step_w = False
 
@@ -70,8 +74,8 @@ class Mixflow(MixtureMethod):
             if weights_free:  # eqs. 4.7-4.8, damping lambda_c = weight_lr
                 self.mixture.set_weights(em_weight_update(self.mixture.weights().detach(), q, c.weight_lr))
         elif c.train == "ml-softmax":
-            loss = nll + self.entropy_weight * er  # Alg. 5 line 8: flows and logits by Adam
-            step_w = weights_free
+            loss = nll + self.entropy_weight * er  # Alg. 5 line 8: flows and logits by Adam, no C_start
+            step_w = True
         else:
             # Alg. 6 line 6: flows minimise -E f(g_c(h)) + lambda_ml NLL; line 7: the weights maximise the
             # log-likelihood alone (no GAN gradient, no lambda_ml), plus the entropic regulariser (eq. 4.11).
