@@ -257,12 +257,15 @@ def sample(
         n = SAMPLE_N["images" if method.data_info.is_image else "points"]
     g = torch.Generator().manual_seed(seed)
     if sources is not None or labels is not None:
-        if method.method_name != "modnet":
+        from gan_zoo.methods.interface import SourceEditor
+
+        from .sources import load_sources, parse_labels
+
+        if not isinstance(method, SourceEditor):
             raise GanZooError(f"--sources/--labels edit images with a modnet run; this is {method.method_name}")
-        from gan_zoo.methods.modnet import edit_sources, load_sources, parse_labels
 
         x = load_sources(sources or f"{method.data_info.name}:test", n, method.data_info.shape[0])
-        edits, src, tgt = edit_sources(method, x, parse_labels(labels, method.num_classes), g)
+        edits, src, tgt = method.edit_sources(x, parse_labels(labels, method.num_classes), g)
         folder = io.write_samples(out, edits, {
             "method": method.method_name, "data": method.data_info.name, "checkpoint": method.checkpoint_path,
             "seed": seed, "generator_steps": method.generator_steps, "sources": sources,

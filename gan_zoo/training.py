@@ -288,6 +288,7 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
     lines otherwise), "lines" (plain lines), False (nothing). ``announce(text)``, if given, receives the run
     folder and the effective run (method, data, steps, overrides) before the first step, on rank 0."""
     from .callbacks import CriticHistograms, PeriodicCheckpoint, PeriodicMetrics, SamplePictures, StepProgress
+    from .callbacks.traversals import LatentTraversals
 
     overrides = dict(overrides or {})
     if steps is not None and steps <= 0:
@@ -375,8 +376,8 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
         generator_of(model)  # a method without a generator network: one line, before training
         # First in the list: a checkpoint written at generator step s holds the average after step s.
         callbacks.insert(0, GeneratorEMA(ema, ema_start, every, run_dir, PeriodicMetrics(dm_probe.dataset)))
-    if hasattr(model, "extra_callbacks"):  # a method's own pictures (e.g. InfoGAN's latent traversals)
-        callbacks += model.extra_callbacks(run_dir, every)
+    if getattr(model, "has_latent_codes", False):  # InfoGAN: latent traversals (Chen et al. Fig. 2)
+        callbacks.append(LatentTraversals(run_dir / "traversals", every))
     if progress:
         mode = "lines" if progress == "lines" else "auto"
         log_every = model.config.log_every

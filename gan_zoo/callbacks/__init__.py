@@ -1,5 +1,7 @@
-"""Callbacks. Those acting every N generator steps implement ``on_generator_step(trainer, method)``,
-which the shared loop (methods/base.py) calls after each generator step."""
+"""Callbacks. Those acting every N generator steps (and at train end) derive from
+``GeneratorStepCallback`` (base.py) and implement ``act(trainer, method)``; the shared loop
+(methods/base.py) calls their ``on_generator_step`` after each generator step."""
+from .base import GeneratorStepCallback
 from .checkpoint import PeriodicCheckpoint
 from .ema import GeneratorEMA
 from .metrics import PeriodicMetrics
@@ -9,6 +11,7 @@ from .progress import StepProgress
 __all__ = [
            "CriticHistograms",
            "GeneratorEMA",
+           "GeneratorStepCallback",
            "PeriodicCheckpoint",
            "PeriodicMetrics",
            "SamplePictures",

@@ -24,10 +24,10 @@ import signal
 import threading
 from pathlib import Path
 
-import lightning as L
 import torch
 
 from ..registry import GanZooError
+from .base import GeneratorStepCallback
 
 TMP_PREFIX = ".last.ckpt.tmp"
 
@@ -82,9 +82,10 @@ def nonfinite_state(method, optimizers) -> str | None:
     return named[int(flags.nonzero()[0, 0])][0]
 
 
-class PeriodicCheckpoint(L.Callback):
+class PeriodicCheckpoint(GeneratorStepCallback):
     def __init__(self, dirpath: str | Path, every: int = 1000):
-        self.dirpath, self.every = Path(dirpath), every
+        super().__init__(every)
+        self.dirpath = Path(dirpath)
         self.last_path: Path | None = None
         self.stop_signal: int | None = None  # the signal that stopped the run, if one did
         self._pending: int | None = None
@@ -133,15 +134,18 @@ class PeriodicCheckpoint(L.Callback):
 
     def on_generator_step(self, trainer, method) -> None:
         stop = self._stop_requested(trainer)
-        if stop or method.generator_steps % self.every == 0:
+        if stop or self.due(method):
             self.save(trainer, method)
         if stop:
             self.stop_signal = self._pending if self._pending is not None else signal.SIGTERM
             trainer.should_stop = True
 
     def on_train_end(self, trainer, method) -> None:
-        self.save(trainer, method)
+        super().on_train_end(trainer, method)
         self._restore()
+
+    def act(self, trainer, method) -> None:
+        self.save(trainer, method)
 
     # ----- writing ------------------------------------------------------------------------
     def save(self, trainer, method) -> None:

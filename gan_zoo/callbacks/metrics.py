@@ -11,18 +11,20 @@ Cost is bounded: ``n`` samples per evaluation (default 500 points / 1000 images)
 """
 from __future__ import annotations
 
-import lightning as L
 import torch
+
+from .base import GeneratorStepCallback
 
 POINTS_N = 500  # exact EMD on 500 x 500 takes milliseconds
 IMAGES_N = 1000  # >= 10 splits of 100 for IS; DDM on 1000 x n_reference blocks
 REFERENCE_N = 2000
 
 
-class PeriodicMetrics(L.Callback):
+class PeriodicMetrics(GeneratorStepCallback):
     def __init__(self, dataset, every: int = 500, n: int | None = None, classifier=None, n_reference: int = REFERENCE_N,
                  seed: int = 0):
-        self.dataset, self.every, self.seed = dataset, max(int(every), 1), seed
+        super().__init__(every)
+        self.dataset, self.seed = dataset, seed
         self.n = n or (IMAGES_N if dataset.kind == "images" else POINTS_N)
         self.classifier_path, self.n_reference = classifier, n_reference
         self._real = None
@@ -31,8 +33,10 @@ class PeriodicMetrics(L.Callback):
         self.last: dict = {}
 
     # ------------------------------------------------------------------ hooks
-    def on_generator_step(self, trainer, method) -> None:
-        if method.generator_steps % self.every == 0 and trainer.global_rank == 0:
+    at_train_end = False  # the run's final numbers are training.final_metrics's
+
+    def act(self, trainer, method) -> None:
+        if trainer.global_rank == 0:
             self.evaluate(trainer, method)
 
     # Not named `log`: Lightning assigns `callback.log = lightning_module.log` on every callback at fit

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lightning as L
 import numpy as np
 import torch
 
-from ..methods.base import evaluating
+from ..methods.interface import CriticSurface, MixtureSampler, has_density
+from .base import GeneratorStepCallback
 
 
 def _fig_to_array(fig) -> np.ndarray:
@@ -27,10 +27,9 @@ def points_figure(method, real: torch.Tensor, n: int = 1000, title: str = ""):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    # Mixtures (Mixflow, PGAN) expose sample_components: colour samples by component (seed 000 Fig. 5.1).
-    by_component = getattr(method, "sample_components", None)
-    if by_component is not None:
-        fake, comp = by_component(n, torch.Generator().manual_seed(1234))
+    # Mixtures (Mixflow, PGAN: interface.MixtureSampler): colour samples by component (seed 000 Fig. 5.1).
+    if isinstance(method, MixtureSampler):
+        fake, comp = method.sample_components(n, torch.Generator().manual_seed(1234))
         fake, comp = fake.float().cpu(), comp.cpu()
     else:
         fake, comp = method.sample(n, torch.Generator().manual_seed(1234)).float().cpu(), None
@@ -40,8 +39,7 @@ def points_figure(method, real: torch.Tensor, n: int = 1000, title: str = ""):
     pad = 0.15 * (hi - lo) + 1e-3
     lo, hi = lo - pad, hi + pad
     fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
-    critic = getattr(method, "critic", None)
-    if getattr(method, "has_log_prob", False):  # exact density: its log-density contour (Figs 5.1, 5.3)
+    if has_density(method):  # exact density: its log-density contour (Figs 5.1, 5.3)
         gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 120), np.linspace(lo[1], hi[1], 120))
         grid = torch.tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32, device=method.device)
         values = method.log_prob(grid).float().reshape(gx.shape).cpu().numpy()
@@ -49,13 +47,14 @@ def points_figure(method, real: torch.Tensor, n: int = 1000, title: str = ""):
         values = np.clip(np.nan_to_num(values, nan=top - 15, neginf=top - 15, posinf=top), top - 15, None)
         cs = ax.contourf(gx, gy, values, levels=30, cmap="viridis", alpha=0.8)
         fig.colorbar(cs, ax=ax, fraction=0.046, label="log density")
-    elif critic is not None and not isinstance(critic, torch.nn.ModuleList):
+    elif isinstance(method, CriticSurface):  # the critic's value surface (methods/interface.py)
         gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 120), np.linspace(lo[1], hi[1], 120))
         grid = torch.tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32, device=method.device)
-        with evaluating(critic):
-            values = critic(grid).float().reshape(gx.shape).cpu().numpy()
-        cs = ax.contourf(gx, gy, values, levels=30, cmap="viridis", alpha=0.8)
-        fig.colorbar(cs, ax=ax, fraction=0.046, label="critic value")
+        values = method.critic_values(grid)
+        if values is not None:
+            values = values.float().reshape(gx.shape).cpu().numpy()
+            cs = ax.contourf(gx, gy, values, levels=30, cmap="viridis", alpha=0.8)
+            fig.colorbar(cs, ax=ax, fraction=0.046, label="critic value")
     ax.scatter(real[:, 0], real[:, 1], s=3, c="tab:blue", alpha=0.5, label="data")
     if comp is None:
         ax.scatter(fake[:, 0], fake[:, 1], s=3, c="tab:orange", alpha=0.7, label="samples")
@@ -85,19 +84,13 @@ def image_grid(method, n: int = 64) -> torch.Tensor:
     return make_grid(x.clamp(-1, 1) * 0.5 + 0.5, nrow=int(n**0.5), padding=2)
 
 
-class SamplePictures(L.Callback):
+class SamplePictures(GeneratorStepCallback):
     def __init__(self, out_dir: str | Path, every: int = 500, n: int = 1000):
-        self.out_dir, self.every, self.n = Path(out_dir), every, n
+        super().__init__(every)
+        self.out_dir, self.n = Path(out_dir), n
         self.last_png: Path | None = None
 
-    def on_generator_step(self, trainer, method) -> None:
-        if method.generator_steps % self.every == 0:
-            self.write(trainer, method)
-
-    def on_train_end(self, trainer, method) -> None:
-        self.write(trainer, method)
-
-    def write(self, trainer, method) -> None:
+    def act(self, trainer, method) -> None:
         if trainer.global_rank != 0:
             return
         step = method.generator_steps
@@ -124,20 +117,13 @@ class SamplePictures(L.Callback):
         self.last_png = png
 
 
-class CriticHistograms(L.Callback):
+class CriticHistograms(GeneratorStepCallback):
     """Histogram of all critic weights (seed 000 Fig. 2.4: clipping piles them at +-c, the penalty does not)."""
 
     def __init__(self, every: int = 500):
-        self.every = every
+        super().__init__(every)
 
-    def on_generator_step(self, trainer, method) -> None:
-        if method.generator_steps % self.every == 0:
-            self.write(trainer, method)
-
-    def on_train_end(self, trainer, method) -> None:
-        self.write(trainer, method)
-
-    def write(self, trainer, method) -> None:
+    def act(self, trainer, method) -> None:
         critic = getattr(method, "critic", None)
         exp = getattr(trainer.logger, "experiment", None) if trainer.logger else None
         if critic is None or trainer.global_rank != 0 or exp is None or not hasattr(exp, "add_histogram"):

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lightning as L
 import torch
+
+from .base import GeneratorStepCallback
 
 N_COLUMNS = 10
 
@@ -39,19 +40,13 @@ def traversal_grids(method, n_columns: int = N_COLUMNS, seed: int = 4321) -> dic
     return out
 
 
-class LatentTraversals(L.Callback):
+class LatentTraversals(GeneratorStepCallback):
     def __init__(self, out_dir: str | Path, every: int = 500):
-        self.out_dir, self.every = Path(out_dir), max(int(every), 1)
+        super().__init__(every)
+        self.out_dir = Path(out_dir)
         self.last_pngs: list[Path] = []
 
-    def on_generator_step(self, trainer, method) -> None:
-        if method.generator_steps % self.every == 0:
-            self.write(trainer, method)
-
-    def on_train_end(self, trainer, method) -> None:
-        self.write(trainer, method)
-
-    def write(self, trainer, method) -> None:
+    def act(self, trainer, method) -> None:
         if trainer.global_rank != 0:
             return
         step = method.generator_steps

@@ -208,7 +208,18 @@ class GenerativeMethod(L.LightningModule):
         with evaluating(net):
             return net(self.noise(n, generator))
 
-    log_prob = None  # methods with an exact density override this with a method
+    log_prob = None  # methods with an exact density override this with a method (interface.Density)
+
+    @torch.no_grad()
+    def critic_values(self, x: torch.Tensor) -> torch.Tensor | None:
+        """The adversary's value f(x) at data-space points, in eval mode (the pictures draw it as a surface;
+        interface.CriticSurface). Default: ``self.critic`` when the method has one data-space module of that
+        name; None otherwise (no critic, a latent-space one, or several: PGAN's). Override to say otherwise."""
+        critic = getattr(self, "critic", None)
+        if not isinstance(critic, nn.Module) or isinstance(critic, nn.ModuleList):
+            return None
+        with evaluating(critic):
+            return critic(x)
 
     def train_data(self):
         """The training set: the running trainer's (the one in memory), else loaded by name (a method

@@ -8,7 +8,6 @@ maximise the variational lower bound L_I(G, Q) = E[log Q(c|x)] + H(c) <= I(c; G(
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -24,6 +23,10 @@ from .base import GenerativeMethod, evaluating, frozen
 
 @register_method("infogan")
 class InfoGAN(GenerativeMethod):
+    # Sampling takes fixed latent codes (``sample(n, codes={...})``): the training builder adds the latent
+    # traversal pictures (callbacks/traversals.py, Chen et al. Fig. 2) for a method that says so.
+    has_latent_codes = True
+
     def __init__(self, config: InfoGANConfig, data_info):
         super().__init__(config, data_info)
         c = config
@@ -44,11 +47,6 @@ class InfoGAN(GenerativeMethod):
         opt_g = torch.optim.Adam(self.generator.parameters(), lr=c.lr_g, betas=(c.beta1, c.beta2))
         opt_d = torch.optim.Adam(self.critic.parameters(), lr=c.lr_d, betas=(c.beta1, c.beta2))  # D, Q
         return opt_g, opt_d
-
-    def extra_callbacks(self, run_dir: Path, every: int) -> list:
-        from ..callbacks.traversals import LatentTraversals
-
-        return [LatentTraversals(Path(run_dir) / "traversals", every)]
 
     # ----- the latent: z ~ U(-1, 1)^z_dim, c1 ~ Cat(K), c2.. ~ U(-1, 1) -------------------------
     def latent(self, n: int, generator: torch.Generator | None = None, codes: dict | None = None):

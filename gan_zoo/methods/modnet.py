@@ -214,60 +214,15 @@ class ModNet(GenerativeMethod):
             return torch.cat([self.modify(sources[s:s + batch], targets[s:s + batch])
                               for s in range(0, n, batch)])
 
-
-# ----- sources and target labels for ``ganzoo sample RUN --sources ... --labels ...`` ------------------
-def load_sources(spec: str, n: int | None = None, channels: int | None = None) -> torch.Tensor:
-    """Source images in [-1, 1] from a folder of images or ``dataset:split`` (e.g. ``digits:test``);
-    the first ``n`` of them when n is given. ``channels``: convert grey <-> RGB PNGs to the model's."""
-    from pathlib import Path
-
-    from ..data import load_dataset
-    from ..io import read_samples
-
-    if Path(spec).is_dir():
-        x, _ = read_samples(spec)
-    else:
-        name, _, split = spec.partition(":")
-        if not Path(spec).exists() and name:
-            data = load_dataset(name, split or "test")
-            if data.kind != "images":
-                raise GanZooError(f"--sources {spec}: '{name}' is not an image data set")
-            x = data.to_float()
+    def edit_sources(self, sources: torch.Tensor, labels: list[int] | None,
+                     generator: torch.Generator | None = None):
+        """Conditional sampling (interface.SourceEditor): each source with each listed label, or one random
+        label each when ``labels`` is None. Returns (edits, source index, target label)."""
+        n = len(sources)
+        if labels is None:
+            src = torch.arange(n)
+            tgt = torch.randint(self.num_classes, (n,), generator=generator)
         else:
-            raise GanZooError(f"--sources {spec}: not a folder of images nor DATASET:SPLIT")
-    if x.dim() != 4:
-        raise GanZooError(f"--sources {spec}: expected images, got points")
-    if channels == 1 and x.shape[1] == 3:  # PNGs written by save_image hold grey as three equal channels
-        x = x.mean(1, keepdim=True)
-    elif channels == 3 and x.shape[1] == 1:
-        x = x.expand(-1, 3, -1, -1)
-    return x[:n] if n is not None else x
-
-
-def parse_labels(spec: str | None, num_classes: int) -> list[int] | None:
-    """``all`` -> every label; ``3`` or ``0,1,2`` -> those labels; None -> a random other label each."""
-    if spec is None:
-        return None
-    if spec.strip().lower() == "all":
-        return list(range(num_classes))
-    try:
-        labels = [int(s) for s in spec.split(",") if s.strip()]
-    except ValueError:
-        raise GanZooError(f"--labels expects 'all' or comma-separated integers, got '{spec}'") from None
-    bad = [v for v in labels if not 0 <= v < num_classes]
-    if not labels or bad:
-        raise GanZooError(f"--labels: labels must lie in 0..{num_classes - 1}, got '{spec}'")
-    return labels
-
-
-def edit_sources(method: ModNet, sources: torch.Tensor, labels: list[int] | None,
-                 generator: torch.Generator | None = None):
-    """Each source with each listed label (or one random label each): (edits, source index, target)."""
-    n = len(sources)
-    if labels is None:
-        src = torch.arange(n)
-        tgt = torch.randint(method.num_classes, (n,), generator=generator)
-    else:
-        src = torch.arange(n).repeat_interleave(len(labels))
-        tgt = torch.tensor(labels).repeat(n)
-    return method.sample(len(src), sources=sources[src], labels=tgt).cpu(), src, tgt
+            src = torch.arange(n).repeat_interleave(len(labels))
+            tgt = torch.tensor(labels).repeat(n)
+        return self.sample(len(src), sources=sources[src], labels=tgt).cpu(), src, tgt
