@@ -21,6 +21,7 @@ DATA = typer.Option(None, "--data", help="dataset (default: the manifest's)")
 CLASSIFIER = typer.Option(None, "--classifier", help="classifier checkpoint (default: runs/classifiers/<data>/classifier.ckpt)")
 EXTRACTOR = typer.Option("inception", "--extractor", help="inception | classifier")
 JSON = typer.Option(False, "--json", help="print the result as JSON")
+REF = typer.Option(None, "--ref", help="reference statistics (.npz from `ganzoo stats`, or pytorch-fid's mu/sigma)")
 DEVICE = typer.Option(None, "--device", help="cpu | cuda (default: cuda when available)")
 
 
@@ -98,8 +99,8 @@ def eval_ddm(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path 
 @eval_app.command("fid")
 @friendly
 def eval_fid(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path | None = CLASSIFIER,
-             extractor: str = EXTRACTOR, as_json: bool = JSON, device: str | None = DEVICE):
-    """Fréchet distance to the test split's features (lower is better).
+             extractor: str = EXTRACTOR, as_json: bool = JSON, device: str | None = DEVICE, ref: Path | None = REF):
+    """Fréchet distance to the test split's features, or to --ref statistics (lower is better).
 
     Example: ganzoo eval fid --samples samples/digits --extractor classifier
     """
@@ -107,7 +108,7 @@ def eval_fid(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path 
     from gan_zoo.metrics.evaluate import evaluate_fid
 
     x, data, _ = _load(samples, data)
-    _show(evaluate_fid(x, data, extractor, classifier, device, progress="FID"), as_json, samples)
+    _show(evaluate_fid(x, data, extractor, classifier, device, progress="FID", ref=ref), as_json, samples)
 
 
 @eval_app.command("kid")
@@ -115,8 +116,8 @@ def eval_fid(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path 
 def eval_kid(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path | None = CLASSIFIER,
              extractor: str = EXTRACTOR, subsets: int = typer.Option(100, "--subsets", help="torchmetrics default"),
              subset_size: int = typer.Option(1000, "--subset-size", help="torchmetrics default (capped at n)"),
-             as_json: bool = JSON, device: str | None = DEVICE):
-    """Kernel Inception Distance to the test split (lower is better).
+             as_json: bool = JSON, device: str | None = DEVICE, ref: Path | None = REF):
+    """Kernel Inception Distance to the test split, or to --ref features (lower is better).
 
     Example: ganzoo eval kid --samples samples/digits --extractor classifier
     """
@@ -124,7 +125,8 @@ def eval_kid(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path 
     from gan_zoo.metrics.evaluate import evaluate_kid
 
     x, data, _ = _load(samples, data)
-    _show(evaluate_kid(x, data, extractor, classifier, subsets, subset_size, device, progress="KID"), as_json, samples)
+    _show(evaluate_kid(x, data, extractor, classifier, subsets, subset_size, device, progress="KID", ref=ref),
+          as_json, samples)
 
 
 @eval_app.command("w1")

@@ -290,6 +290,9 @@ app.add_typer(classifier_app, name="classifier")
 from .compare import compare as _compare  # noqa: E402
 
 app.command("compare")(_compare)
+from .stats import stats as _stats  # noqa: E402
+
+app.command("stats")(_stats)
 
 
 def _parser_errors() -> tuple[type, ...]:

@@ -126,25 +126,51 @@ def _features_pair(samples, data, extractor, classifier, device, progress):
     return ext, a, b, len(test)
 
 
-def evaluate_fid(samples, data, extractor="inception", classifier=None, device=None, progress=None) -> dict:
+def _features_and_ref(samples, data, extractor, classifier, device, progress, ref, need_features):
+    """Sample features and reference statistics read from ``ref`` (a ``ganzoo stats`` / pytorch-fid .npz)."""
+    from .reference import check_reference, describe, load_reference
+
+    r = load_reference(ref)
+    data = data or (r["protocol"] or {}).get("data")
+    ext = get_extractor(extractor, data, classifier, device=device)
+    a = embed(ext, samples, device=device, progress=_progress(progress, "embedding samples"))["features"]
+    check_reference(r, ext.protocol, a.shape[1], need_features)
+    return ext, a, r, describe(r)
+
+
+def evaluate_fid(samples, data, extractor="inception", classifier=None, device=None, progress=None,
+                 ref=None) -> dict:
+    """FID to the test split's features, or to reference statistics ``ref`` (the same number for the same split)."""
+    from .functional.fid import frechet_distance_stats, mean_cov
+
     _check_images(samples, 2, "FID")
-    ext, a, b, nt = _features_pair(samples, data, extractor, classifier, device, progress)
-    protocol = {**ext.protocol, "n_samples": len(samples), "reference_split": f"{data} test ({nt} images)",
+    if ref is not None:
+        ext, a, r, where = _features_and_ref(samples, data, extractor, classifier, device, progress, ref, False)
+        value = frechet_distance_stats(*mean_cov(a), r["mu"], r["sigma"])
+    else:
+        ext, a, b, nt = _features_pair(samples, data, extractor, classifier, device, progress)
+        value, where = F.frechet_distance(a, b), f"{data} test ({nt} images)"
+    protocol = {**ext.protocol, "n_samples": len(samples), "reference_split": where,
                 "data": data, "implementation": "gan_zoo.metrics.functional.frechet_distance (float64)"}
-    return _result("fid", F.frechet_distance(a, b), "lower", protocol)
+    return _result("fid", value, "lower", protocol)
 
 
 def evaluate_kid(samples, data, extractor="inception", classifier=None, subsets=None, subset_size=None,
-                 device=None, progress=None) -> dict:
+                 device=None, progress=None, ref=None) -> dict:
     from .functional.fid import KID_SUBSET_SIZE, KID_SUBSETS
 
     _check_images(samples, 2, "KID")
-    ext, a, b, nt = _features_pair(samples, data, extractor, classifier, device, progress)
+    if ref is not None:  # the features stored by ganzoo stats
+        ext, a, r, where = _features_and_ref(samples, data, extractor, classifier, device, progress, ref, True)
+        b = r["features"]
+    else:
+        ext, a, b, nt = _features_pair(samples, data, extractor, classifier, device, progress)
+        where = f"{data} test ({nt} images)"
     subsets = subsets or KID_SUBSETS
     m = min(subset_size or KID_SUBSET_SIZE, len(a), len(b))
     mean, std = F.kernel_inception_distance(a, b, subsets, m)
     protocol = {**ext.protocol, "n_samples": len(samples), "subsets": subsets, "subset_size": m,
-                "kernel": "(x.y/d + 1)^3", "reference_split": f"{data} test ({nt} images)", "data": data}
+                "kernel": "(x.y/d + 1)^3", "reference_split": where, "data": data}
     return _result("kid", mean, "lower", protocol, std=std)
 
 

@@ -20,7 +20,8 @@ KID_SUBSETS = 100  # torchmetrics KernelInceptionDistance / torch-fidelity defau
 KID_SUBSET_SIZE = 1000  # same source
 
 
-def _mean_cov(f: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def mean_cov(f: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and unbiased (N - 1) covariance in float64, as numpy.cov in pytorch-fid."""
     f = f.double().flatten(1)
     mu = f.mean(0)
     d = f - mu
@@ -28,12 +29,21 @@ def _mean_cov(f: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return mu, cov
 
 
+_mean_cov = mean_cov
+
+
 def frechet_distance(feats_a: torch.Tensor, feats_b: torch.Tensor) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets (N_a, D), (N_b, D)."""
     if feats_a.shape[0] < 2 or feats_b.shape[0] < 2:
         raise ValueError("the Fréchet distance needs at least 2 samples in each set")
-    mu_a, s_a = _mean_cov(feats_a)
-    mu_b, s_b = _mean_cov(feats_b)
+    mu_a, s_a = mean_cov(feats_a)
+    mu_b, s_b = mean_cov(feats_b)
+    return frechet_distance_stats(mu_a, s_a, mu_b, s_b)
+
+
+def frechet_distance_stats(mu_a: torch.Tensor, s_a: torch.Tensor, mu_b: torch.Tensor, s_b: torch.Tensor) -> float:
+    """The same distance from precomputed means and covariances (reference statistics, ``ganzoo stats``)."""
+    mu_a, s_a, mu_b, s_b = (t.double() for t in (mu_a, s_a, mu_b, s_b))
     eig = torch.linalg.eigvals(s_a @ s_b)
     tr_sqrt = eig.real.clamp_min(0).sqrt().sum()
     fd = (mu_a - mu_b).square().sum() + torch.trace(s_a) + torch.trace(s_b) - 2 * tr_sqrt
