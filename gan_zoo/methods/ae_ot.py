@@ -35,7 +35,10 @@ class AEOT(GenerativeMethod):
         self.register_buffer("code_mean", torch.zeros(d))
         self.register_buffer("code_scale", torch.ones(()))
         self.register_buffer("h", torch.zeros(0))  # heights of the Brenier potential (normalised codes)
-        self.register_buffer("centroids", torch.zeros(0, d))  # c_hat_i (normalised space)
+        self.register_buffer("centroids", torch.zeros(0, d))  # c_hat_i (normalised space), 0 where empty
+        # Cells no Monte-Carlo sample hit have no centroid. A mask, not NaN in the buffer: the checkpoint
+        # writer refuses non-finite state (a diverged run), and an empty cell is not a divergence.
+        self.register_buffer("centroid_hit", torch.zeros(0, dtype=torch.bool))
         self.ot_result: sdot.OTResult | None = None
 
     def configure_optimizers(self):
@@ -95,7 +98,9 @@ class AEOT(GenerativeMethod):
                                          seed=self.seed)
         self.codes, self.code_mean, self.code_scale = y, mean, scale
         self.h = res.h
-        self.centroids = sdot.cell_centroids(yn, res.h, n_samples=c.centroid_samples, seed=self.seed)
+        centroids = sdot.cell_centroids(yn, res.h, n_samples=c.centroid_samples, seed=self.seed)
+        self.centroid_hit = ~torch.isnan(centroids).any(1)
+        self.centroids = torch.nan_to_num(centroids, nan=0.0)
         self.ot_result = res
         return res
 
@@ -112,7 +117,8 @@ class AEOT(GenerativeMethod):
         """n latent codes T_hat(x), x ~ U[-1/2, 1/2]^d (Algorithm 2), in the encoder's scale."""
         if not self.ot_fitted:
             self.fit_ot()
-        out = sdot.generate_codes(n, self._normalised_codes(), self.h, self.centroids, self.config.theta,
+        centroids = self.centroids.masked_fill(~self.centroid_hit[:, None], float("nan"))  # NaN = empty cell
+        out = sdot.generate_codes(n, self._normalised_codes(), self.h, centroids, self.config.theta,
                                   self.config.n_neighbours or None, generator=generator)
         return out.codes * self.code_scale + self.code_mean
 
@@ -141,7 +147,7 @@ class AEOT(GenerativeMethod):
 
     # ----- checkpoints: the OT buffers have data-dependent shapes ----------------------------------
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        for name in ("codes", "code_mean", "code_scale", "h", "centroids"):
+        for name in ("codes", "code_mean", "code_scale", "h", "centroids", "centroid_hit"):
             key = prefix + name
             if key in state_dict:
                 setattr(self, name, torch.empty_like(state_dict[key], device=self.code_mean.device))
