@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from .main import _quiet_libraries, console, friendly
+from .common import _quiet_libraries, console, friendly  # not .main: no import cycle
 
 
 @friendly
