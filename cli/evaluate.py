@@ -50,7 +50,7 @@ def _show(result: dict, as_json: bool, samples: Path) -> None:
     if "hq_fraction" in result:
         extra = f" of {result['protocol']['n_modes']}, high-quality fraction {result['hq_fraction']:.4f}"
     if "bits_per_dim" in result:
-        extra = f" nats ({result['bits_per_dim']:.4f} bits/dim)"
+        extra = f" {result.get('unit', 'nats')} ({result['bits_per_dim']:.4f} bits/dim)"
     console.print(f"{name} = {v:.6g}{pm}{extra}   ({result['better']} is better)", highlight=False)
     ref = result.get("reference")
     if ref:

@@ -1,6 +1,8 @@
 """Issue 12 (items 1-6): defaults that follow the papers' and official code's numbers, each checked by behaviour."""
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -161,3 +163,57 @@ def test_c_start_not_below_the_run_is_an_error(tmp_path, method, mode):
     res = CliRunner().invoke(app, ["train", method, "--steps", "5", "--no-progress", "--out", str(tmp_path), *sets])
     assert res.exit_code == 2 and "c_start" in res.output and "Traceback" not in res.output
     assert not (tmp_path / method).exists()  # nothing written
+
+
+# ----- ganzoo eval nll on images: dequantised nats per image on [0, 1] pixels, bits/dim on the 8-bit scale --
+class _UniformCube(torch.nn.Module):
+    """A flow with a closed-form density: uniform on [-1, 1]^D, log p = -D log 2 (an identity map of U(-1, 1)).
+
+    Every 8-bit image then has probability 256^-D: exactly 8 bits/dim, and 0 nats on [0, 1] pixels
+    (the uniform density on [0, 1]^D is 1)."""
+
+    has_log_prob = True
+
+    def __init__(self, info):
+        super().__init__()
+        self.data_info = info
+        self.device = torch.device("cpu")
+
+    def log_prob(self, x):
+        inside = (x.flatten(1).abs() <= 1).all(1)
+        return torch.where(inside, torch.full((len(x),), -x[0].numel() * math.log(2), dtype=torch.float64),
+                           torch.tensor(-math.inf, dtype=torch.float64))
+
+
+class _GaussianPixels(_UniformCube):
+    """Independent N(0, s^2) pixels on [-1, 1]: a second closed form, checked against reproduce_gong's conversion."""
+
+    def log_prob(self, x):
+        s = 0.7
+        return torch.distributions.Normal(0.0, s).log_prob(x.double()).flatten(1).sum(1)
+
+
+def test_eval_nll_images_in_thesis_units():
+    import sys
+
+    from gan_zoo.data.datamodule import DataInfo
+    from gan_zoo.metrics.evaluate import evaluate_nll
+
+    info = DataInfo("digits", "images", (1, 28, 28), 10)
+    r = evaluate_nll(_UniformCube(info), "digits", n=300, batch=100)
+    assert r["value"] == pytest.approx(0.0, abs=1e-9) and r["bits_per_dim"] == pytest.approx(8.0, abs=1e-12)
+    assert "[0, 1]" in r["unit"] and "dequantised" in r["protocol"]["units"]
+    # The same number as benchmarks/reproduce_gong.py's conversion (NLL_[0,1] = NLL_[-1,1] - D log 2).
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent / "benchmarks"))
+    try:
+        from reproduce_gong import image_nll
+    finally:
+        sys.path.pop(0)
+    from gan_zoo.data import load_dataset
+
+    m = _GaussianPixels(info)
+    test = load_dataset("digits", "test")
+    ours = evaluate_nll(m, "digits", n=len(test), batch=200)
+    theirs = image_nll(m, test.to_float(), batch=200)
+    assert ours["value"] == pytest.approx(theirs, rel=1e-9)
+    assert ours["bits_per_dim"] == pytest.approx(8 + theirs / (784 * math.log(2)), rel=1e-9)

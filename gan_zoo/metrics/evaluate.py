@@ -223,27 +223,53 @@ def evaluate_modes(samples, data, n_sigma: float = 3.0) -> dict:
                    per_mode=[int(v) for v in r["per_mode"]])
 
 
+# Images: the seed of the fixed dequantisation noise (benchmarks/reproduce_gong.py image_nll uses the same).
+NLL_DEQUANT_SEED = 777
+
+
 @torch.no_grad()
 def evaluate_nll(method, data: str | None, n: int = 10_000, seed: int = 0, batch: int = 1000) -> dict:
-    """Exact NLL (nats) of held-out data under a model with ``log_prob``: points drawn from the data
-    distribution (seeded), or the image test split (also reported in bits per dimension)."""
+    """Exact NLL of held-out data under a model with ``log_prob``.
+
+    Points: nats per point on points drawn from the data distribution (seeded). Images (the test split):
+    the 8-bit images dequantised as in training (x01 = (x255 + U(0, 1)) / 256, fixed noise), scored by the
+    model on our [-1, 1] and reported in nats per image on [0, 1] pixels, the thesis's and NICE's unit
+    (NLL_[0,1] = NLL_[-1,1] - D log 2, the Jacobian of x -> (x + 1) / 2), with bits per dimension on the
+    standard 8-bit scale, 8 + NLL_[0,1] / (D log 2) (FLG-C model.py; paper_defaults.md §8).
+    """
     from ..data import load_dataset
 
     if not getattr(method, "has_log_prob", False):
         raise GanZooError(f"'{getattr(method, 'method_name', type(method).__name__)}' has no exact likelihood "
                           "(log_prob); NLL applies to flows")
     data = data or method.data_info.name
-    if method.data_info.is_image:
+    image = method.data_info.is_image
+    if image:
+        from ..nets.flows import dequantize
+
         test = load_dataset(data, "test")
         x = test.to_float(torch.arange(min(n, len(test))))
         ref = f"{data} test split"
+        g = torch.Generator().manual_seed(NLL_DEQUANT_SEED)
+        prep = lambda t: dequantize(t, g)  # noqa: E731 (in order, one generator: the same noise every time)
     else:
         x, _ = load_dataset(data, "train").sample(n, torch.Generator().manual_seed(seed))
         ref = f"{n} fresh samples of {data} (seed {seed})"
-    lp = torch.cat([method.log_prob(x[i:i + batch].to(method.device)).double().cpu() for i in range(0, len(x), batch)])
+        prep = lambda t: t  # noqa: E731
+    lp = torch.cat([method.log_prob(prep(x[i:i + batch]).to(method.device)).double().cpu()
+                    for i in range(0, len(x), batch)])
     dims = int(x[0].numel())
     nll = float(-lp.mean())
-    protocol = {"reference_split": ref, "n": len(x), "dims": dims, "units": "nats per sample",
+    if image:
+        nll -= dims * math.log(2)  # density on [0, 1] pixels
+        unit = "nats per image ([0, 1] pixels, dequantised)"
+        bpd = 8.0 + nll / (dims * math.log(2))
+    else:
+        unit = "nats per point"
+        bpd = nll / (dims * math.log(2))
+    protocol = {"reference_split": ref, "n": len(x), "dims": dims, "units": unit,
+                "bits_per_dim": "8-bit scale: 8 + NLL / (D log 2)" if image else "NLL / (D log 2)",
                 "checkpoint": getattr(method, "checkpoint_path", None)}
-    out = _result("nll", nll, "lower", protocol, bits_per_dim=nll / (dims * math.log(2)))
-    return out
+    if image:
+        protocol["dequantisation"] = f"x01 = (x255 + U(0, 1)) / 256, noise seed {NLL_DEQUANT_SEED}"
+    return _result("nll", nll, "lower", protocol, bits_per_dim=bpd, unit=unit)
