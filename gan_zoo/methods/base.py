@@ -17,10 +17,10 @@ algorithm. This file holds only what is the same for all of them:
 - learning-rate schedules (``with_lr_schedule``): stepped after each generator step, saved in the
   checkpoint with the optimisers (exact on resume).
 - ``sample(n)`` in data space, and ``log_prob`` where a model has one.
-- the plain dispatch: on one device in fp32, with no callback listening to the backward/optimizer
-  hooks, ``manual_backward`` and ``opt.step()`` go straight to torch (Lightning's dispatch through
-  strategy, precision plugin and hooks costs more than a small model's step). Under DDP, mixed
-  precision or a profiler, or when a hook is overridden, Lightning's own path runs unchanged.
+- the plain dispatch (dispatch.py, the one place that reads Lightning internals): on one device in
+  fp32, with no callback listening to the backward/optimizer hooks, ``manual_backward`` and
+  ``opt.step()`` go straight to torch. Under DDP, mixed precision or a profiler, or when a hook is
+  overridden, Lightning's own path runs unchanged.
 """
 from __future__ import annotations
 
@@ -30,15 +30,12 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.plugins.precision import Precision
-from lightning.pytorch.profilers import PassThroughProfiler
-from lightning.pytorch.strategies import SingleDeviceStrategy
-from lightning.pytorch.utilities.model_helpers import is_overridden
 from torch import nn
 
 from ..configs.base import LR_SCHEDULES, MethodConfig
 from ..data.info import DataInfo
 from ..registry import GanZooError
+from .dispatch import plain_optimizers
 
 
 class DivergenceError(GanZooError):
@@ -68,32 +65,6 @@ def evaluating(module: nn.Module):
         yield module
     finally:
         module.train(was)
-
-
-# Hooks Lightning calls around each backward and optimizer step; if nothing overrides them, skipping
-# the dispatch changes nothing.
-_STEP_HOOKS = ("on_before_backward", "on_after_backward", "on_before_optimizer_step")
-
-
-class _PlainOptimizer:
-    """``opt.step()`` straight to torch, counted like LightningOptimizer (so ``trainer.global_step`` is right)."""
-
-    __slots__ = ("optimizer", "progress")
-
-    def __init__(self, optimizer, progress):
-        self.optimizer, self.progress = optimizer, progress
-
-    def step(self, closure=None):
-        self.progress.increment_ready()
-        out = self.optimizer.step(closure)
-        self.progress.increment_completed()
-        return out
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        self.optimizer.zero_grad(set_to_none=set_to_none)
-
-    def __getattr__(self, name):
-        return getattr(self.optimizer, name)
 
 
 class GenerativeMethod(L.LightningModule):
@@ -312,18 +283,7 @@ class GenerativeMethod(L.LightningModule):
         trainer = self._trainer
         if self._plain_for is not trainer:
             self._plain_for, self._plain_opts = trainer, None
-            plain = (
-                trainer is not None and self._fabric is None
-                and type(trainer.strategy) is SingleDeviceStrategy
-                and type(trainer.precision_plugin) is Precision
-                and isinstance(trainer.profiler, PassThroughProfiler)
-                and not any(is_overridden(h, self, L.LightningModule) for h in _STEP_HOOKS)
-                and not any(is_overridden(h, cb, L.Callback) for cb in trainer.callbacks for h in _STEP_HOOKS)
-            )
-            if plain:
-                progress = trainer.fit_loop.epoch_loop.manual_optimization.optim_step_progress
-                opts = [_PlainOptimizer(o, progress) for o in trainer.optimizers]
-                self._plain_opts = opts[0] if len(opts) == 1 else opts
+            self._plain_opts = plain_optimizers(self, trainer)
         return self._plain_opts is not None
 
     def optimizers(self, use_pl_optimizer: bool = True):
