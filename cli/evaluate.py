@@ -35,7 +35,15 @@ def _load(samples: Path, data: str | None):
 def _show(result: dict, as_json: bool, samples: Path) -> None:
     from gan_zoo.metrics.protocol import below_protocol
 
-    result = {**result, "samples": str(samples)}
+    from gan_zoo.io import read_manifest
+
+    manifest = read_manifest(samples) if Path(samples).is_dir() else {}
+    ckpt = manifest.get("checkpoint")
+    # Where the samples came from, so a JSON result stands on its own (the run folder holds checkpoints/).
+    source = {"method": manifest.get("method"), "data": manifest.get("data"), "checkpoint": ckpt,
+              "run": str(Path(ckpt).parent.parent) if ckpt else None,
+              "generator_steps": manifest.get("generator_steps"), "seed": manifest.get("seed")}
+    result = {**result, "samples": str(Path(samples).absolute()), "source": source}
     warning = below_protocol(result["metric"], int(result["protocol"].get("n_samples", 0)))
     if warning:  # one line on stderr; with --json it is the "warning" key (stdout stays one JSON object)
         result["warning"] = warning
@@ -58,6 +66,9 @@ def _show(result: dict, as_json: bool, samples: Path) -> None:
         console.print(f"  reference, {ref['name']} (n={ref['n_samples']}): {ref['value']:.6g}{rpm}", highlight=False)
     console.print("  protocol: " + "; ".join(f"{k}={v}" for k, v in result["protocol"].items() if v is not None),
                   highlight=False, soft_wrap=True)
+    if source["method"]:
+        console.print(f"  samples of {source['method']} ({source['data']}, generator step {source['generator_steps']}), "
+                      f"checkpoint {ckpt}", highlight=False, soft_wrap=True, markup=False)
 
 
 @eval_app.command("is")
@@ -121,6 +132,10 @@ def eval_kid(samples: Path = SAMPLES, data: str | None = DATA, classifier: Path 
 
     Example: ganzoo eval kid --samples samples/digits --extractor classifier
     """
+    from gan_zoo.registry import GanZooError
+
+    if subset_size < 1 or subsets < 1:  # not silently capped: a size of 0 is a mistake, not "all of them"
+        raise GanZooError(f"--subset-size and --subsets must be >= 1, got {subset_size} and {subsets}")
     _quiet_libraries()
     from gan_zoo.metrics.evaluate import evaluate_kid
 

@@ -229,6 +229,7 @@ def sample(
                                           help="modnet: images to edit, a folder or DATASET:SPLIT (first --n)"),
     labels: str | None = typer.Option(None, "--labels", help="modnet: target labels, 'all' or 0,1,..."),
     ema: bool = typer.Option(False, "--ema", help="sample from the EMA of the generator's weights (train --ema)"),
+    as_json: bool = typer.Option(False, "--json", help="print the folder's manifest as JSON"),
 ):
     """Write N samples (PNGs or points.npy) and a manifest that `ganzoo eval` reads.
 
@@ -280,7 +281,13 @@ def sample(
         "method": method.method_name, "data": method.data_info.name, "checkpoint": method.checkpoint_path,
         "seed": seed, "generator_steps": method.generator_steps, "ema": getattr(method, "ema", None),
     })
-    console.print(f"wrote {n} samples of {method.method_name} ({method.data_info.name}) to {folder}")
+    if as_json:
+        from gan_zoo.io import read_manifest
+
+        print(json.dumps({"folder": str(Path(folder).absolute()), **read_manifest(folder)}, indent=2, default=str))
+        return
+    console.print(f"wrote {n} samples of {method.method_name} ({method.data_info.name}) to {Path(folder).absolute()}",
+                  highlight=False, soft_wrap=True, markup=False)
 
 
 from .evaluate import classifier_app, eval_app  # noqa: E402  (command groups, added below)

@@ -96,3 +96,36 @@ def test_list_fits_80_columns(args):
     assert r.exit_code == 0, r.output
     assert max(len(ln) for ln in r.stdout.splitlines()) <= 80
     assert "…" not in r.stdout
+
+
+def test_eval_json_names_its_source_and_bad_subset_size(tmp_path):
+    r = invoke("train", "wgan", "--steps", "2", "--out", tmp_path / "runs")
+    assert r.exit_code == 0, r.output
+    run_dir = (tmp_path / "runs" / "wgan" / "ring" / "version_0").absolute()
+    s = invoke("sample", run_dir, "--n", "300", "--out", tmp_path / "s", "--json")
+    assert s.exit_code == 0, s.output
+    manifest = json.loads(s.stdout)
+    assert manifest["checkpoint"] == str(run_dir / "checkpoints" / "last.ckpt")  # absolute: works from anywhere
+    e = invoke("eval", "w1", "--samples", tmp_path / "s", "--json")
+    assert e.exit_code == 0, e.output
+    src = json.loads(e.stdout)["source"]
+    assert src["method"] == "wgan" and src["run"] == str(run_dir) and src["checkpoint"] == manifest["checkpoint"]
+    k = invoke("eval", "kid", "--samples", tmp_path / "s", "--subset-size", "0")
+    assert k.exit_code == 2 and k.stderr.strip().startswith("error: --subset-size") and len(k.stderr.splitlines()) == 1
+
+
+def test_mixture_picture_colours_legend_and_aspect():
+    import matplotlib.colors as mcolors
+    import torch
+
+    from gan_zoo.callbacks.pictures import points_figure
+
+    method = SimpleNamespace(sample_components=lambda n, g: (torch.randn(n, 2, generator=g), torch.arange(n) % 3),
+                             has_log_prob=False, critic=None, device="cpu")
+    fig = points_figure(method, torch.randn(200, 2) * 3, n=200)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["data", "component 0", "component 1", "component 2"]
+    colours = [mcolors.to_hex(c.get_facecolor()[0]) for c in ax.collections]
+    assert colours[0] == mcolors.to_hex("tab:blue") and mcolors.to_hex("tab:blue") not in colours[1:]
+    assert len(set(colours)) == 4 and ax.get_aspect() == 1.0

@@ -59,10 +59,19 @@ def points_figure(method, real: torch.Tensor, n: int = 1000, title: str = ""):
     if comp is None:
         ax.scatter(fake[:, 0], fake[:, 1], s=3, c="tab:orange", alpha=0.7, label="samples")
     else:
-        ax.scatter(fake[:, 0], fake[:, 1], s=3, c=comp.numpy() % 10, cmap="tab10", vmin=0, vmax=9, alpha=0.8,
-                   label="samples (colour = component)")
+        # Components in tab10's colours from index 2 on, so no component wears the data's blue (index 0) or
+        # the plain samples' orange (1); one legend entry per component, in its colour.
+        import matplotlib.colors as mcolors
+
+        palette = [mcolors.to_hex(c) for c in plt.get_cmap("tab10").colors[2:]] + ["#7f7f7f"]
+        cnum = comp.numpy()
+        for k in np.unique(cnum):
+            sel = cnum == k
+            ax.scatter(fake.numpy()[sel, 0], fake.numpy()[sel, 1], s=3, c=palette[int(k) % len(palette)], alpha=0.8,
+                       label=f"component {int(k)}")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
+    ax.set_aspect("equal", adjustable="box")  # a circle of Gaussians looks like a circle
     ax.legend(loc="upper right", fontsize=7)
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
