@@ -120,7 +120,8 @@ def test_mixture_picture_colours_legend_and_aspect():
 
     from gan_zoo.callbacks.pictures import points_figure
 
-    method = SimpleNamespace(sample_components=lambda n, g: (torch.randn(n, 2, generator=g), torch.arange(n) % 3),
+    method = SimpleNamespace(num_components=3,
+                             sample_components=lambda n, g: (torch.randn(n, 2, generator=g), torch.arange(n) % 3),
                              has_log_prob=False, critic=None, device="cpu")
     fig = points_figure(method, torch.randn(200, 2) * 3, n=200)
     ax = fig.axes[0]
