@@ -14,6 +14,7 @@ load on a shared machine hits both alike; each cell is the median over ``--repea
 
     .venv/bin/python benchmarks/throughput.py                      # CPU, sizes for a laptop (minutes)
     .venv/bin/python benchmarks/throughput.py --device cuda --full
+    .venv/bin/python benchmarks/throughput.py --quick --dispatch   # + the shipped loop without the plain dispatch
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ import lightning as L
 
 from gan_zoo.data.datamodule import DataInfo, load_dataset
 from gan_zoo.data.images import ImageSet
+from gan_zoo.methods import dispatch
 from gan_zoo.losses import (
     gan_discriminator_loss,
     gan_generator_loss,
@@ -195,6 +197,8 @@ def main(argv=None) -> int:
     size.add_argument("--quick", action="store_true", help="narrow image nets (width 16), fewer steps (CPU default)")
     size.add_argument("--full", action="store_true", help="default widths on CPU too (the GPU default)")
     ap.add_argument("--only", default=None, help="run only settings whose label contains this")
+    ap.add_argument("--dispatch", action="store_true",
+                    help="also time the shipped loop with the plain dispatch off (methods/dispatch.py), interleaved")
     args = ap.parse_args(argv)
     if args.device == "cuda" and not torch.cuda.is_available():
         print("error: --device cuda but no CUDA device here", file=sys.stderr)
@@ -211,23 +215,38 @@ def main(argv=None) -> int:
         for s in settings(args):
             if args.only and args.only not in s.label:
                 continue
-            shipped, hand = [], []
-            for r in range(args.repeats):  # interleaved: A B A B ...
+            shipped, hand, off = [], [], []
+            for r in range(args.repeats):  # interleaved: A B (C) A B (C) ...
                 shipped.append(run_shipped(s, args.device, Path(tmp) / f"r{r}"))
                 hand.append(run_hand(s, args.device))
-            row = (s.label, statistics.median(shipped), statistics.median(hand))
+                if args.dispatch:
+                    dispatch.ENABLED = False
+                    try:
+                        off.append(run_shipped(s, args.device, Path(tmp) / f"off{r}"))
+                    finally:
+                        dispatch.ENABLED = True
+            row = (s.label, statistics.median(shipped), statistics.median(hand),
+                   statistics.median(off) if off else None)
             rows.append(row)
+            extra = f"  dispatch off {row[3]:8.1f} it/s" if off else ""
             print(f"{row[0]:<40} shipped {row[1]:8.1f} it/s  hand {row[2]:8.1f} it/s  ratio {row[1] / row[2]:.3f}"
-                  f"   (runs: {', '.join(f'{a:.1f}/{b:.1f}' for a, b in zip(shipped, hand))})", flush=True)
+                  f"{extra}   (runs: {', '.join(f'{a:.1f}/{b:.1f}' for a, b in zip(shipped, hand))})", flush=True)
 
     print()
     print(f"device: {args.device} ({torch.cuda.get_device_name() if args.device == 'cuda' else 'CPU'}), "
           f"torch threads {torch.get_num_threads()}, median of {args.repeats}, generator iterations/s")
     head = f"| {'setting':<40} | {'shipped it/s':>12} | {'hand it/s':>10} | {'ratio':>6} |"
+    rule = "|" + "-" * 42 + "|" + "-" * 14 + ":|" + "-" * 11 + ":|" + "-" * 7 + ":|"
+    if args.dispatch:
+        head += f" {'dispatch off it/s':>17} | {'plain pays':>10} |"
+        rule += "-" * 18 + ":|" + "-" * 11 + ":|"
     print(head)
-    print("|" + "-" * 42 + "|" + "-" * 14 + ":|" + "-" * 11 + ":|" + "-" * 7 + ":|")
-    for label, a, b in rows:
-        print(f"| {label:<40} | {a:>12.1f} | {b:>10.1f} | {a / b:>6.3f} |")
+    print(rule)
+    for label, a, b, c in rows:
+        line = f"| {label:<40} | {a:>12.1f} | {b:>10.1f} | {a / b:>6.3f} |"
+        if c is not None:
+            line += f" {c:>17.1f} | {a / c:>9.3f}x |"
+        print(line)
     return 0
 
 
