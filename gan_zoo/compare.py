@@ -64,7 +64,11 @@ def split_overrides(methods: list[str], sets: dict[str, str]) -> dict[str, dict[
 
     out = {m: {} for m in methods}
     for key, value in sets.items():
-        takers = [m for m in methods if key in {f.name for f in dataclasses.fields(method_entry(m).config_cls)}]
+        def fields(m):
+            cls = method_entry(m).config_cls
+            return cls.used_fields() if hasattr(cls, "used_fields") else [f.name for f in dataclasses.fields(cls)]
+
+        takers = [m for m in methods if key in fields(m)]  # not to a method that ignores the field
         if not takers:
             raise GanZooError(f"--set {key}: no compared method has a config field '{key}'")
         for m in takers:

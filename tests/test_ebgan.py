@@ -1,7 +1,6 @@
 """EBGAN (Zhao, Mathieu & LeCun 2017; seed 003 §1.8, §3.5): hinge, pulling-away term, energies, CLI."""
 import pytest
 import torch
-from typer.testing import CliRunner
 
 from gan_zoo.data import DataInfo
 from gan_zoo.losses.energy import (
@@ -96,14 +95,3 @@ def test_generator_gets_pull_away_gradient():
     assert not torch.allclose(grads[0], grads[1])
     with pytest.raises(GanZooError):
         create_method("ebgan", info, {"margin": "-1"})
-
-
-@pytest.mark.parametrize("data", ["digits", "ring"])
-def test_cli_train_ebgan(tmp_path, data):
-    from gan_zoo_cli.main import app
-
-    res = CliRunner().invoke(app, ["train", "ebgan", "--data", data, "--steps", "2", "--no-progress",
-                                   "--out", str(tmp_path)])
-    assert res.exit_code == 0, res.output
-    run = next((tmp_path / "ebgan" / data).glob("version_*"))
-    assert list(run.glob("checkpoints/*.ckpt")) and list(run.glob("samples/*.png"))
