@@ -28,7 +28,7 @@ def data_info(dataset) -> DataInfo:
     return DataInfo(dataset.name, "images", tuple(dataset.shape), dataset.num_classes)
 
 
-def _mix(*xs: int) -> int:
+def mix_seed(*xs: int) -> int:
     """A seed from several integers (splitmix-style), so streams of different ranks never overlap."""
     h = 0x9E3779B97F4A7C15
     for x in xs:
@@ -54,7 +54,7 @@ class BatchStream(IterableDataset):
         if self.dataset.kind == "points":
             g = torch.Generator()  # one generator, re-seeded per batch (creating one per batch costs more)
             while True:
-                yield self.dataset.sample(self.batch_size, g.manual_seed(_mix(self.seed, self.rank, k)))
+                yield self.dataset.sample(self.batch_size, g.manual_seed(mix_seed(self.seed, self.rank, k)))
                 k += 1
         n = len(self.images)
         per_epoch = n // self.batch_size  # drop the ragged last batch, as the papers' loaders do
@@ -62,7 +62,7 @@ class BatchStream(IterableDataset):
         while True:
             e, j = divmod(k, per_epoch)
             if e != epoch:
-                g = torch.Generator().manual_seed(_mix(self.seed, self.rank, e))
+                g = torch.Generator().manual_seed(mix_seed(self.seed, self.rank, e))
                 perm, epoch = torch.randperm(n, generator=g).to(self.images.device), e
             idx = perm[j * self.batch_size:(j + 1) * self.batch_size]
             x = self.images[idx].float().div_(127.5).sub_(1.0)

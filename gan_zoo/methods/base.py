@@ -388,7 +388,7 @@ class GenerativeMethod(L.LightningModule):
         # Under DDP every rank must draw its own noise: seed_everything gave them the same stream.
         # (Parameters stay identical: DDP broadcasts rank 0's at start and all-reduces gradients.)
         if self.trainer.world_size > 1:
-            from ..data.datamodule import _mix
+            from ..data.datamodule import mix_seed
 
             cpu, cuda = getattr(self, "_rank_rng", (None, None))
             r = self.global_rank
@@ -398,4 +398,4 @@ class GenerativeMethod(L.LightningModule):
                 if cuda is not None and torch.cuda.is_available() and self.device.type == "cuda":
                     torch.cuda.set_rng_state(cuda[r].clone(), self.device)
             else:  # a fresh run (or a resume on another number of ranks): a stream per (seed, rank, batch)
-                torch.manual_seed(_mix(self.seed, r, self.batches_seen))
+                torch.manual_seed(mix_seed(self.seed, r, self.batches_seen))
