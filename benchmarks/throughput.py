@@ -19,6 +19,7 @@ load on a shared machine hits both alike; each cell is the median over ``--repea
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -94,17 +95,45 @@ class StepTimer(L.Callback):
         return self.steps / (self.t1 - self.t0)
 
 
-def run_shipped(s: Setting, device: str, out: Path) -> float:
+class CompileNets(L.Callback):
+    """``nn.Module.compile()`` on the method's nets before training (in place: checkpoint keys unchanged).
+
+    ``critic=False`` leaves the critic eager: torch.compile's AOTAutograd has no double backward, which
+    the gradient penalty needs (``create_graph=True``: "torch.compile with aot_autograd does not currently
+    support double backward", torch 2.x), so for WGAN-GP only the generator can be compiled.
+    """
+
+    def __init__(self, backend: str = "inductor", critic: bool = True):
+        self.backend, self.critic = backend, critic
+
+    def setup(self, trainer, pl_module, stage=None) -> None:
+        for name, net in pl_module.named_children():
+            if self.critic or "critic" not in name:
+                net.compile(backend=self.backend)
+
+
+def compiles_critic(method: str) -> bool:
+    """False where the critic's loss differentiates through a gradient (see ``CompileNets``)."""
+    return method not in ("wgan-gp", "flowgan")
+
+
+def run_shipped(s: Setting, device: str, out: Path, precision: str = "32-true", compile: str | None = None) -> float:
+    """Generator it/s of ``gan_zoo.training.train`` (``compile``: a torch.compile backend, None = eager)."""
     timer = StepTimer(s.warmup, s.steps, device == "cuda")
     total = s.warmup + s.steps
+    extra = [CompileNets(compile, compiles_critic(s.method))] if compile else []
     train(s.method, s.data, steps=total, out=out, overrides={k: str(v) for k, v in s.overrides.items()},
-          accelerator="gpu" if device == "cuda" else "cpu", gpus=1 if device == "cuda" else 0,
-          progress=False, picture_every=total + 1, checkpoint_every=total + 1, callbacks=[timer])
+          accelerator="gpu" if device == "cuda" else "cpu", gpus=1 if device == "cuda" else 0, precision=precision,
+          progress=False, picture_every=total + 1, checkpoint_every=total + 1, callbacks=extra + [timer])
     return timer.rate
 
 
-def run_hand(s: Setting, device: str) -> float:
-    """The minimal PyTorch loop for the same algorithm, nets and per-step work."""
+def run_hand(s: Setting, device: str, precision: str = "32-true", compile: str | None = None) -> float:
+    """The minimal PyTorch loop for the same algorithm, nets and per-step work.
+
+    ``precision="bf16-mixed"``: the whole step under ``torch.autocast(bfloat16)``, as Lightning's
+    MixedPrecision runs a manual-optimisation ``training_step`` (backward included); fp32 weights.
+    """
     torch.manual_seed(0)
     dev = torch.device(device)
     dataset = load_dataset(s.data)
@@ -112,14 +141,25 @@ def run_hand(s: Setting, device: str) -> float:
                     dataset.num_classes)
     c = create_method(s.method, info, {k: str(v) for k, v in s.overrides.items()}).config
     G = build_generator(c.arch, info, c.z_dim, c.width).to(dev)
-    if s.method == "gan":
+    gan = s.method in ("gan", "dcgan")  # dcgan: the gan method with the DCGAN preset's defaults
+    if gan:
         D = build_critic(c.arch, info, c.width, norm="batch").to(dev)
     else:
         D = build_critic(c.arch, info, c.width, norm="layer" if resolve_arch(c.arch, info) == "dcgan" else "none")
         D = D.to(dev)
     opt_g = torch.optim.Adam(G.parameters(), lr=c.lr, betas=(c.beta1, c.beta2))
     opt_d = torch.optim.Adam(D.parameters(), lr=c.lr, betas=(c.beta1, c.beta2))
+    if compile:
+        G.compile(backend=compile)
+        if compiles_critic(s.method):
+            D.compile(backend=compile)
     m, cuda = c.batch_size, device == "cuda"
+    if precision == "bf16-mixed":
+        autocast = torch.autocast(dev.type, dtype=torch.bfloat16)
+    elif precision in ("32-true", "32"):
+        autocast = contextlib.nullcontext()
+    else:
+        raise ValueError(f"run_hand: precision {precision!r} (32-true or bf16-mixed)")
 
     if dataset.kind == "points":
         gen = torch.Generator().manual_seed(0)
@@ -139,12 +179,12 @@ def run_hand(s: Setting, device: str) -> float:
                     yield images[perm[j * m:(j + 1) * m]].float().div_(127.5).sub_(1.0)
 
     stream = batches()
-    total, t0 = s.warmup + s.steps, None
-    for step in range(1, total + 1):
+
+    def generator_iteration():
         for _ in range(c.n_critic):
             x = next(stream)
             fake = G(torch.randn(m, c.z_dim, device=dev)).detach()
-            if s.method == "gan":
+            if gan:
                 loss_d = gan_discriminator_loss(D(x), D(fake))
             else:
                 loss_w = wasserstein_critic_loss(D(x), D(fake))
@@ -155,12 +195,18 @@ def run_hand(s: Setting, device: str) -> float:
         for p in D.parameters():
             p.requires_grad_(False)
         score = D(G(torch.randn(m, c.z_dim, device=dev)))
-        loss_g = gan_generator_loss(score, c.loss) if s.method == "gan" else wasserstein_generator_loss(score)
+        loss_g = gan_generator_loss(score, c.loss) if gan else wasserstein_generator_loss(score)
         for p in D.parameters():
             p.requires_grad_(True)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
+        return loss_d, loss_g
+
+    total, t0 = s.warmup + s.steps, None
+    for step in range(1, total + 1):
+        with autocast:
+            loss_d, loss_g = generator_iteration()
         if step % c.log_every == 0:
             float(loss_d), float(loss_g)  # the one read-back per logging interval
         if step == s.warmup or step == total:

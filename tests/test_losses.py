@@ -180,3 +180,28 @@ def test_wasserstein_losses():
     fake = torch.tensor([0.0, -2.0])
     assert float(wasserstein_critic_loss(real, fake)) == pytest.approx(-1.0 - 2.0)  # E f(G(z)) - E f(x)
     assert float(wasserstein_generator_loss(fake)) == pytest.approx(1.0)
+
+
+def test_adversarial_losses_are_float32_and_exact_under_bf16_autocast():
+    """Under bf16-mixed the critic's scores are bfloat16; E f(G(z)) - E f(x) of two close means rounded to 0
+    when the means were taken in bf16 (benchmarks/gpu_check.py, WGAN-GP on ring). Upcast: the loss is the
+    float64 mean of the same bf16 scores, to float32 rounding."""
+    torch.manual_seed(0)
+    critic = nn.Linear(2, 1)
+    x, fake = torch.randn(256, 2), torch.randn(256, 2) + 0.003
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        real_s, fake_s = critic(x), critic(fake)
+        assert real_s.dtype == torch.bfloat16  # what autocast hands the losses
+        losses = {
+            "w_critic": (wasserstein_critic_loss(real_s, fake_s), fake_s.double().mean() - real_s.double().mean()),
+            "w_gen": (wasserstein_generator_loss(fake_s), -fake_s.double().mean()),
+            "gan_d": (gan_discriminator_loss(real_s, fake_s),
+                      nn.functional.softplus(-real_s.double()).mean() + nn.functional.softplus(fake_s.double()).mean()),
+            "gan_g": (gan_generator_loss(fake_s), nn.functional.softplus(-fake_s.double()).mean()),
+        }
+    for name, (got, want) in losses.items():
+        assert got.dtype == torch.float32, name
+        assert abs(float(got) - float(want)) <= 1e-6 * max(1.0, abs(float(want))), (name, float(got), float(want))
+    assert float(losses["w_critic"][0]) != 0.0
+    losses["w_critic"][0].backward()
+    assert critic.weight.grad.dtype == torch.float32 and bool(torch.isfinite(critic.weight.grad).all())

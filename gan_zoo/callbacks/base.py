@@ -18,6 +18,7 @@ class GeneratorStepCallback(L.Callback):
 
     def __init__(self, every: int):
         self.every = max(int(every), 1)
+        self._acted_at: int | None = None  # the generator step of the last act
 
     def due(self, method) -> bool:
         """True on the generator steps this callback acts on (counted from the start of the run)."""
@@ -25,10 +26,14 @@ class GeneratorStepCallback(L.Callback):
 
     def on_generator_step(self, trainer, method) -> None:
         if self.due(method):
+            self._acted_at = method.generator_steps
             self.act(trainer, method)
 
     def on_train_end(self, trainer, method) -> None:
-        if self.at_train_end:
+        # Not twice for one step: the last step is usually a due one (train() picks every = steps // 10),
+        # and nothing changes between it and the end (found by benchmarks/gpu_check.py's profile: the last
+        # picture and histogram were drawn twice).
+        if self.at_train_end and getattr(self, "_acted_at", None) != method.generator_steps:
             self.act(trainer, method)
 
     def act(self, trainer, method) -> None:

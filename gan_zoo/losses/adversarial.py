@@ -1,6 +1,11 @@
 """Adversarial losses as pure functions of discriminator outputs (logits / critic values).
 
 All are *losses to minimise*; each comment names the equation it implements.
+
+Half-precision scores are upcast to float32 first (float64 stays float64): under bf16 mixed precision the nets' outputs are bfloat16 (8-bit
+mantissa), and the Wasserstein estimate E f(G(z)) - E f(x) is a small difference of two means that
+rounds to 0 there (found by benchmarks/gpu_check.py: WGAN-GP's critic loss logged as exactly 0.0 in
+bf16-mixed). The cast is a few values per sample, and autograd casts the gradient back.
 """
 from __future__ import annotations
 
@@ -10,12 +15,16 @@ import torch
 import torch.nn.functional as F
 
 
+def _wide(t: torch.Tensor) -> torch.Tensor:
+    return t.float() if t.dtype in (torch.float16, torch.bfloat16) else t
+
+
 def gan_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """-(E log D(x) + E log(1 - D(G(z)))), Goodfellow et al. eq. 1 / seed 000 eq. 2.3, D = sigmoid(logit).
 
     softplus(-l) = -log sigmoid(l) and softplus(l) = -log(1 - sigmoid(l)), stable for any logit.
     """
-    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+    return F.softplus(-_wide(real_logits)).mean() + F.softplus(_wide(fake_logits)).mean()
 
 
 def gan_generator_loss(fake_logits: torch.Tensor, kind: str = "nonsaturating") -> torch.Tensor:
@@ -24,6 +33,7 @@ def gan_generator_loss(fake_logits: torch.Tensor, kind: str = "nonsaturating") -
     minimax:       E log(1 - D(G(z)))     (seed 000 eq. 2.4, Goodfellow Alg. 1)
     nonsaturating: -E log D(G(z))         (Goodfellow et al. §3: "maximize log D(G(z))" for strong early gradients)
     """
+    fake_logits = _wide(fake_logits)
     if kind == "minimax":
         return -F.softplus(fake_logits).mean()
     if kind == "nonsaturating":
@@ -33,12 +43,12 @@ def gan_generator_loss(fake_logits: torch.Tensor, kind: str = "nonsaturating") -
 
 def wasserstein_critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
     """-(E f(x) - E f(G(z))): the critic maximises the Kantorovich-Rubinstein dual (seed 000 eq. 2.17)."""
-    return fake_scores.mean() - real_scores.mean()
+    return _wide(fake_scores).mean() - _wide(real_scores).mean()
 
 
 def wasserstein_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
     """-E f(G(z)) (Arjovsky et al. Alg. 1 line 10; Gulrajani et al. Alg. 1 line 12)."""
-    return -fake_scores.mean()
+    return -_wide(fake_scores).mean()
 
 
 # --- closed forms used by tests and by the docs (Goodfellow et al. Prop. 1, Thm. 1) ---
