@@ -241,7 +241,8 @@ QUICK = {"batch_size": "32", "hidden": "32", "depth": "2", "cnn_fc": "32", "cnn_
 def check_overrides(method: str, info, args) -> dict[str, str]:
     """The ``--set`` overrides of a correctness run (only fields the method's config has)."""
     base = METHODS[method].config_cls.for_data(info)
-    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+    unused = set(getattr(base, "unused", ()))  # a field the method does not read may not be --set
+    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base) if f.name not in unused}
     out = {k: v for k, v in CAPPED.items() if k in fields}
     out.update({k: str(max(args.steps // 2, 1)) for k in HALF_RUN if (fields.get(k) or 0) > 0})
     if args.quick:
