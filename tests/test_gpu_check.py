@@ -115,9 +115,9 @@ def test_the_last_picture_and_histogram_are_drawn_once(run_train, monkeypatch):
     real_figure = pictures.points_figure
     monkeypatch.setattr(pictures, "points_figure", lambda m, *a, **k: drawn.append(m.generator_steps)
                         or real_figure(m, *a, **k))
-    real_write = pictures.CriticHistograms.write
-    monkeypatch.setattr(pictures.CriticHistograms, "write", lambda self, t, m: histograms.append(m.generator_steps)
-                        or real_write(self, t, m))
+    real_act = pictures.CriticHistograms.act
+    monkeypatch.setattr(pictures.CriticHistograms, "act", lambda self, t, m: histograms.append(m.generator_steps)
+                        or real_act(self, t, m))
     run_train("gan", steps=2, overrides={"batch_size": "16"}, picture_every=1)
     assert drawn == [1, 2] and histograms == [1, 2]
     run_train("gan", steps=3, overrides={"batch_size": "16"}, picture_every=2)
