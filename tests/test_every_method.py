@@ -69,11 +69,7 @@ def _cases():
 CASES, REFUSED = _cases()
 
 
-# ae-ot: the checkpoint's finiteness check rejects its `centroids` buffer (NaN at generator step 2) on main
-# as of this writing; tests/test_ae_ot.py's CLI test fails the same way. strict: this flips when fixed.
-KNOWN = {"ae-ot": "checkpoint guard rejects ae-ot's centroids buffer (NaN), see tests/test_ae_ot.py"}
-PARAMS = [pytest.param(m, d, id=f"{m}-{d}", marks=[pytest.mark.xfail(strict=True, reason=KNOWN[m])] if m in KNOWN
-                       else []) for m, d in CASES]
+PARAMS = [pytest.param(m, d, id=f"{m}-{d}") for m, d in CASES]
 
 
 @pytest.mark.parametrize("method,data", PARAMS)
