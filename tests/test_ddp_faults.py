@@ -74,7 +74,9 @@ def test_sigterm_saves_on_both_ranks_and_ddp_resume_is_exact(tmp_path):
     assert a.returncode == 0, a.stderr[-3000:]
     p = _start("train", "wgan-gp", *common, "--out", tmp_path / "b")
     run = tmp_path / "b" / "wgan-gp" / "ring" / "version_0"
-    _wait_for(lambda: any(run.glob("events.out.tfevents*")) or p.poll() is not None, what="training to start")
+    # The first periodic checkpoint (step 30) says training runs and our handler is installed (a SIGTERM
+    # during set-up, before there is anything to save, ends the process the default way).
+    _wait_for(lambda: (run / "checkpoints" / "last.ckpt").exists() or p.poll() is not None, what="step 30")
     p.send_signal(signal.SIGTERM)  # to rank 0 only: the decision is shared, both ranks stop at one step
     out, err = p.communicate(timeout=600)
     if p.returncode == 0:
