@@ -108,10 +108,11 @@ def test_a_dead_or_stopped_rank_ends_the_other_with_one_line(tmp_path, fault):
     t0 = time.monotonic()
     os.kill(child, signal.SIGKILL if fault == "kill" else signal.SIGSTOP)
     try:
-        out, err = p.communicate(timeout=600)
+        p.wait(timeout=600)  # not communicate(): the stopped rank holds the pipes open, so EOF never comes
     finally:
         if fault == "stop":
             os.kill(child, signal.SIGKILL)
+    err = p.stderr.read()
     elapsed = time.monotonic() - t0
     print(f"\nDDP fault '{fault}': the surviving rank exited {elapsed:.1f} s after the fault (--timeout {timeout})")
     assert p.returncode == 1, err[-3000:]
