@@ -27,6 +27,8 @@ COMMANDS = [
     ("ganzoo train gan --set foo=1 (bad key)", ["train", "gan", "--set", "foo=1"]),
     ("ganzoo train gan --data nope (unknown data)", ["train", "gan", "--data", "nope"]),
     ("ganzoo train gan --steps 0", ["train", "gan", "--steps", "0"]),
+    ("ganzoo train nice --set base=foo (bad value)", ["train", "nice", "--set", "base=foo"]),
+    ("ganzoo train sinkhorn --set cost=foo", ["train", "sinkhorn", "--set", "cost=foo"]),
 ]
 
 

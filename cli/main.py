@@ -99,10 +99,13 @@ def _list_method(method: str, data: str | None, as_json: bool) -> None:
     config = registry.run_config(method, data, check=False)
     plain = entry.config_cls()
     ds = registry.dataset_entry(data)
-    values = dataclasses.asdict(config)
+    # Only the fields this method reads (configs declare the others in `unused`; `--set` of one is an error).
+    used = entry.config_cls.used_fields()
+    values = {k: v for k, v in dataclasses.asdict(config).items() if k in used}
     if as_json:
         print(json.dumps({"method": method, "paper": entry.paper, "summary": entry.summary, "data": data,
-                          "config": values}, indent=2, default=str))
+                          "config": values, "unused": sorted(getattr(entry.config_cls, "unused", ()))},
+                         indent=2, default=str))
         return
     console.print(f"[bold]{method}[/bold]: {entry.summary}", highlight=False)
     console.print(f"paper: {entry.paper}", highlight=False)
@@ -115,12 +118,16 @@ def _list_method(method: str, data: str | None, as_json: bool) -> None:
     t.add_column("default", overflow="fold")
     t.add_column("", overflow="fold")
     notes = {"arch": "auto: mlp on points, dcgan on images", "width": "0: the architecture's own width",
-             "log_every": "generator steps between logged scalars"}
-    for f in dataclasses.fields(config):
-        v, v0 = values[f.name], getattr(plain, f.name)
-        note = f"for {data} (class default {v0})" if v0 != v else notes.get(f.name, "")
-        t.add_row(f.name, str(v), note)
+             "log_every": "generator steps between logged scalars", "c_start": "-1: 10 % of the run's --steps",
+             "dequantize": "images only"}
+    for name in used:
+        v, v0 = values[name], getattr(plain, name)
+        note = f"for {data} (class default {v0})" if v0 != v else notes.get(name, "")
+        t.add_row(name, str(v), note)
     console.print(t)
+    unused = sorted(getattr(entry.config_cls, "unused", ()))
+    if unused:
+        console.print(f"not used by {method} (--set of one is an error): {', '.join(unused)}", highlight=False)
 
 
 @app.command()

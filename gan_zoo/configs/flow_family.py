@@ -54,7 +54,7 @@ class FlowConfig(MethodConfig):
 
     def validate(self):
         super().validate()
-        from ..nets.flows import BASES, COUPLINGS  # torch-side constants: imported only when a value is checked
+        from .choices import FLOW_BASES as BASES, FLOW_COUPLINGS as COUPLINGS  # no torch: checked before it loads
 
         if self.base not in BASES:
             raise GanZooError(f"unknown base '{self.base}' ({', '.join(BASES)})")

@@ -39,7 +39,7 @@ class GANConfig(MethodConfig):
         if self.loss not in ("minimax", "nonsaturating"):
             raise GanZooError(f"loss must be minimax or nonsaturating, not '{self.loss}'")
         if self.divergence != "none":
-            from ..losses.fgan import DIVERGENCES  # torch: imported only when an f-divergence is asked for
+            from .choices import F_DIVERGENCES as DIVERGENCES  # no torch: refused before it loads
 
             if self.divergence not in DIVERGENCES:
                 raise GanZooError(

@@ -54,7 +54,7 @@ class SinkhornConfig(MethodConfig):
 
     def validate(self):
         super().validate()
-        from ..losses.sinkhorn import COSTS  # torch-side constants: imported only when a value is checked
+        from .choices import SINKHORN_COSTS as COSTS  # no torch: a bad cost is refused before it loads
 
         if self.cost not in COSTS + ("learned",):
             raise GanZooError(f"cost must be one of {', '.join(COSTS + ('learned',))}, not '{self.cost}'")

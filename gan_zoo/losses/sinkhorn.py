@@ -24,7 +24,7 @@ import math
 
 import torch
 
-COSTS = ("sqeuclidean", "euclidean")
+from ..configs.choices import SINKHORN_COSTS as COSTS  # the light config checks the same names
 
 # Defaults (Genevay, Peyre & Cuturi 2018 official code; paper_defaults.md §4):
 # SK-C1 (gpeyre/SinkhornAutoDiff example): eps = 0.01, 100 iterations, squared Euclidean cost.

@@ -24,10 +24,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..configs.choices import FLOW_BASES as BASES  # the names the light config checks too
+from ..configs.choices import FLOW_COUPLINGS as COUPLINGS
 from .mlp import MLP
-
-BASES = ("gaussian", "logistic")
-COUPLINGS = ("mlp", "cnn")
 
 
 # ----- base distributions -----------------------------------------------------------------------
