@@ -68,3 +68,13 @@ def test_stacked_mnist_quick(capsys):  # Metz et al. 2017 §3.3 as PacGAN Table 
     rows, out = _run(capsys, "stacked-mnist", "--quick")
     assert all(1 <= r["modes"] <= 300 and 0 <= r["kl"] <= math.log(1000) + 1e-9 for r in rows)
     assert "D at 1/4" in out or "1/4 of the generator's" in out
+
+
+@pytest.mark.slow  # six few-step DCGAN runs and a classifier: ~1 min of CPU; ddm-missing keeps seed 004 in the fast suite
+def test_ddm_quality_quick(capsys):  # seed 004 §3.4.2 with §3.3.2's small and weakened generators
+    rows, out = _run(capsys, "ddm-quality", "--quick")
+    assert [r["generator"] for r in rows] == ["DCGAN", "small DCGAN", "weakened DCGAN", "Training Set"]
+    assert all(len(r["ddm"]) == 2 and all(math.isfinite(v) for v in r["ddm"]) for r in rows[:3])
+    # real training digits are closer to the test digits than any 6-step generator's samples
+    assert rows[3]["ddm"][0] < min(min(r["ddm"]) for r in rows[:3])
+    assert "g_small=true" in out and "g_batchnorm=false" in out and "the training set below" in out

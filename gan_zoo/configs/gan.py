@@ -28,6 +28,12 @@ class GANConfig(MethodConfig):
     # GAN losses above. With a divergence, loss=nonsaturating is f-GAN §3.2's generator alternative,
     # loss=minimax the saddle point of eq. 7.
     divergence: str = "none"
+    # Seed 004 §3.3.2's weaker generators for Basart's DDM experiments (§3.4.2, MNIST: DDM must rank DCGAN
+    # best, then small DCGAN, then weakened DCGAN): g_batchnorm=false is "weakened" (all of G's batch-norm
+    # layers removed), g_small=true is "small DCGAN" (G's last hidden layer removed, the layer before it
+    # producing the image). DCGAN nets only (gan_zoo/nets/dcgan.py); D is left as it is.
+    g_batchnorm: bool = True
+    g_small: bool = False
 
     @classmethod
     def for_data(cls, info):
@@ -44,6 +50,8 @@ class GANConfig(MethodConfig):
             if self.divergence not in DIVERGENCES:
                 raise GanZooError(
                     f"unknown divergence '{self.divergence}'; known: none, {', '.join(DIVERGENCES)}")
+        if (self.g_small or not self.g_batchnorm) and self.arch not in ("auto", "dcgan"):
+            raise GanZooError(f"g_small / g_batchnorm change the DCGAN generator; arch is '{self.arch}'")
 
 
 @method_config("dcgan", "Radford, Metz & Chintala 2016 (seed 003 §1.4)",

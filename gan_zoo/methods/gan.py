@@ -15,7 +15,8 @@ class _GANBase(GenerativeMethod):
 
     def __init__(self, config, data_info):
         super().__init__(config, data_info)
-        self.generator = build_generator(config.arch, data_info, config.z_dim, config.width)
+        self.generator = build_generator(config.arch, data_info, config.z_dim, config.width,
+                                         batchnorm=config.g_batchnorm, small=config.g_small)
         self.critic = build_critic(config.arch, data_info, config.width, norm="batch")  # D, as logits
         # f-GAN: the critic's raw output is V, and T = g_f(V) (f-GAN eq. 7); None: the plain GAN.
         self.fdiv = None if config.divergence == "none" else get_divergence(config.divergence)

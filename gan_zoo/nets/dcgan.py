@@ -47,16 +47,32 @@ def dcgan_init(module: nn.Module) -> None:
 
 
 class DCGANGenerator(nn.Module):
-    def __init__(self, z_dim: int = 100, channels: int = 1, size: int = 28, width: int = 64):
+    """``batchnorm=False`` and ``small=True`` are seed 004 §3.3.2's two weaker generators (Basart's DDM
+    experiments, §3.4.2 on MNIST): "weakened" removes all of the generator's batch-norm layers; "small" removes
+    the last hidden (fractional-strided) layer and lets the layer before it produce that layer's output, the
+    image (the thesis: "removed convolutional layer 4 and modified the third convolutional layer to match the
+    output of convolutional layer 4"); here that last layer upsamples x4 (kernel 8, stride 4, padding 2)
+    instead of x2, so the image size stays. Without batch norm the hidden layers get their bias back (batch
+    norm's shift is what made it redundant)."""
+
+    def __init__(self, z_dim: int = 100, channels: int = 1, size: int = 28, width: int = 64,
+                 batchnorm: bool = True, small: bool = False):
         super().__init__()
         start, ups = _stages(size)
         ch = width * 2 ** (ups - 1)
+
+        def bn(c: int) -> nn.Module:
+            return nn.BatchNorm2d(c) if batchnorm else nn.Identity()
+
         # The "projection and reshape" of z: a transposed conv from 1x1 to start x start.
-        layers = [nn.ConvTranspose2d(z_dim, ch, start, 1, 0, bias=False), nn.BatchNorm2d(ch), nn.ReLU(True)]
-        for i in range(ups - 1):
-            layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2), nn.ReLU(True)]
+        layers = [nn.ConvTranspose2d(z_dim, ch, start, 1, 0, bias=not batchnorm), bn(ch), nn.ReLU(True)]
+        for i in range(ups - 1 - int(small)):
+            layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=not batchnorm), bn(ch // 2), nn.ReLU(True)]
             ch //= 2
-        layers += [nn.ConvTranspose2d(ch, channels, 4, 2, 1), nn.Tanh()]
+        if small:  # one layer fewer: the output layer doubles the resolution twice
+            layers += [nn.ConvTranspose2d(ch, channels, 8, 4, 2), nn.Tanh()]
+        else:
+            layers += [nn.ConvTranspose2d(ch, channels, 4, 2, 1), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         self.z_dim = z_dim
         dcgan_init(self)

@@ -21,8 +21,10 @@ def resolve_arch(arch: str, info) -> str:
     return arch
 
 
-def build_generator(arch: str, info, z_dim: int, width: int = 0):
+def build_generator(arch: str, info, z_dim: int, width: int = 0, batchnorm: bool = True, small: bool = False):
     arch = resolve_arch(arch, info)
+    if (small or not batchnorm) and arch != "dcgan":  # seed 004 §3.3.2's variants exist for the DCGAN G only
+        raise GanZooError(f"g_small / g_batchnorm change the DCGAN generator; {info.name} uses arch '{arch}'")
     if arch == "mlp":
         dim = 1
         for s in info.shape:
@@ -30,7 +32,7 @@ def build_generator(arch: str, info, z_dim: int, width: int = 0):
         return MLP(z_dim, dim, hidden=width or MLP_WIDTH, depth=MLP_DEPTH)
     c, h, _ = info.shape
     if arch == "dcgan":
-        return DCGANGenerator(z_dim, c, h, width or 64)
+        return DCGANGenerator(z_dim, c, h, width or 64, batchnorm=batchnorm, small=small)
     return ResNetGenerator(z_dim, c, width or 128)
 
 
