@@ -287,7 +287,8 @@ def table_gong_images(a, argv) -> list[dict]:
 # ----------------------------------------------------------------------------------------------- DDM (seed 004)
 def _classifier(a):
     """The mnist5k dataset classifier: the saved one when present (not in --quick), else trained here."""
-    from gan_zoo.metrics.extractors import find_classifier, load_classifier, train_classifier
+    from gan_zoo.metrics.classifier_io import find_classifier, load_classifier
+    from gan_zoo.metrics.classifier_training import train_classifier
     from gan_zoo.registry import GanZooError
 
     if a.classifier:  # a saved mnist5k classifier (ganzoo classifier train --data mnist5k --out PATH)

@@ -25,14 +25,15 @@ METHODS = ("vae", "wae-mmd", "wae-gan")
 
 
 def classifier_for(data: str, log):
-    from gan_zoo.metrics.extractors import find_classifier, load_classifier, train_classifier
+    from gan_zoo.metrics.classifier_io import find_classifier, load_classifier
+    from gan_zoo.metrics.classifier_training import train_classifier
 
     path = find_classifier(data)
     if path is not None:
         ext = load_classifier(path)
         log(f"[{data}] classifier {path} (test accuracy {ext.meta.get('test_accuracy')})")
         return ext
-    log(f"[{data}] no saved classifier: training one (gan_zoo.metrics.extractors.train_classifier)")
+    log(f"[{data}] no saved classifier: training one (gan_zoo.metrics.classifier_training.train_classifier)")
     ext, meta = train_classifier(data)  # saved to runs/classifiers/<data>/ so later runs reuse it
     log(f"[{data}] classifier test accuracy {meta['test_accuracy']:.4f} in {meta['train_seconds']:.0f}s")
     return ext

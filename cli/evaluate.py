@@ -201,7 +201,7 @@ def eval_nll(samples: Path = SAMPLES, data: str | None = DATA,
 @classifier_app.command("train")
 @friendly
 def classifier_train(data: str = typer.Option(..., "--data", help="an image dataset with labels"),
-                     epochs: int = typer.Option(10, "--epochs", help="default 10 (our choice; see extractors.py)"),
+                     epochs: int = typer.Option(10, "--epochs", help="default 10 (our choice; see gan_zoo/metrics/classifier_training.py)"),
                      out: Path | None = typer.Option(None, "--out", help="default runs/classifiers/<data>/classifier.ckpt"),
                      seed: int = typer.Option(0, "--seed"), data_dir: str | None = typer.Option(None, "--data-dir"),
                      download: bool = typer.Option(False, "--download"), device: str | None = DEVICE,
@@ -211,7 +211,7 @@ def classifier_train(data: str = typer.Option(..., "--data", help="an image data
     Example: ganzoo classifier train --data digits
     """
     _quiet_libraries()
-    from gan_zoo.metrics.extractors import train_classifier
+    from gan_zoo.metrics.classifier_training import train_classifier
 
     def log(epoch, total, loss):
         if not as_json:

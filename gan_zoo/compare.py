@@ -139,7 +139,8 @@ class Scorer:
         self.n = n or EVAL_N[kind]
         self.protocol: dict = {"data": data, "samples per run": self.n, "sampling seed": SAMPLE_SEED}
         if kind == "images":
-            from .metrics.extractors import embed, get_extractor, require_classifier
+            from .metrics.classifier_io import require_classifier
+            from .metrics.extractors import embed, get_extractor
 
             test = load_dataset(data, "test")
             real = test.to_float()

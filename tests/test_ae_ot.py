@@ -8,7 +8,7 @@ import pytest
 import torch
 from scipy.optimize import linprog
 
-from gan_zoo.losses import semidiscrete_ot as sdot
+from gan_zoo.transport import semidiscrete_ot as sdot
 
 
 @pytest.fixture(autouse=True)

@@ -64,7 +64,7 @@ def test_is_from_the_cli_equals_the_training_callback_on_the_same_samples(tmp_pa
     from gan_zoo.callbacks.metrics import PeriodicMetrics
     from gan_zoo.data import load_dataset
     from gan_zoo.io import write_samples
-    from gan_zoo.metrics.extractors import save_classifier
+    from gan_zoo.metrics.classifier_io import save_classifier
     from gan_zoo.nets.classifier import build_classifier
 
     torch.manual_seed(0)

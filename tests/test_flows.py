@@ -6,13 +6,8 @@ import math
 import pytest
 import torch
 
-from gan_zoo.losses.mixture import (
-    damped_weight_update,
-    dominant_components,
-    em_weight_update,
-    em_weights,
-    entropic_regulariser,
-)
+from gan_zoo.losses.mixture import dominant_components, entropic_regulariser
+from gan_zoo.optim.em import damped_weight_update, em_weight_update, em_weights
 from gan_zoo.nets.flows import NICE, MixtureOfFlows, base_log_prob
 
 

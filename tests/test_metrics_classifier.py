@@ -15,7 +15,7 @@ ACCURACY = 0.90  # stated floor for ConvNet4 (width 8), 6 epochs on the 1437 emb
 
 @pytest.fixture(scope="module")
 def digits_classifier(tmp_path_factory):
-    from gan_zoo.metrics.extractors import train_classifier
+    from gan_zoo.metrics.classifier_training import train_classifier
 
     out = tmp_path_factory.mktemp("cls") / "classifier.ckpt"
     ext, meta = train_classifier("digits", epochs=6, out=out, net_kwargs={"width": 8}, seed=0, device="cpu")
@@ -23,7 +23,8 @@ def digits_classifier(tmp_path_factory):
 
 
 def test_short_trained_classifier_reaches_the_stated_accuracy(digits_classifier):
-    from gan_zoo.metrics.extractors import accuracy, load_classifier
+    from gan_zoo.metrics.classifier_io import load_classifier
+    from gan_zoo.metrics.classifier_training import accuracy
 
     ext, meta = digits_classifier
     assert meta["test_accuracy"] >= ACCURACY

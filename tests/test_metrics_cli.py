@@ -96,7 +96,7 @@ def test_points_metrics_from_a_sample_folder(tmp_path):
 
 def test_ddm_and_is_from_a_folder_match_the_functional_core(tmp_path):
     """An (untrained, seeded) classifier checkpoint is enough to check the plumbing end to end."""
-    from gan_zoo.metrics.extractors import load_classifier, save_classifier
+    from gan_zoo.metrics.classifier_io import load_classifier, save_classifier
     from gan_zoo.metrics.functional import ddm, inception_score
     from gan_zoo.nets.classifier import build_classifier
 

@@ -79,7 +79,7 @@ def test_classifier_train_and_ddm_on_mnist5k(tmp_path):
     res = runner.invoke(app, ["classifier", "train", "--data", "mnist5k", "--epochs", "1", "--out", str(ckpt),
                               "--device", "cpu"])
     assert res.exit_code == 0, res.output
-    from gan_zoo.metrics.extractors import load_classifier
+    from gan_zoo.metrics.classifier_io import load_classifier
 
     meta = load_classifier(ckpt).meta
     # one epoch of ConvNet4 on 4000 real digits: 0.89 measured; the floor leaves room for other seeds/BLAS

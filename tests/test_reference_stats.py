@@ -29,7 +29,7 @@ def one_error_line(res, fragment):
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     """An (untrained, seeded) digits classifier and a folder of 100 training digits as "samples"."""
-    from gan_zoo.metrics.extractors import save_classifier
+    from gan_zoo.metrics.classifier_io import save_classifier
     from gan_zoo.nets.classifier import build_classifier
 
     tmp = tmp_path_factory.mktemp("refstats")

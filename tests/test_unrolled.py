@@ -7,7 +7,7 @@ from torch.func import functional_call
 import gan_zoo.methods  # noqa: F401
 from gan_zoo.data.datamodule import DataInfo
 from gan_zoo.losses import gan_discriminator_loss, gan_generator_loss
-from gan_zoo.losses.unroll import AdamState, adam_state_from, adam_step, unroll
+from gan_zoo.optim.unroll import AdamState, adam_state_from, adam_step, unroll
 from gan_zoo.registry import create_method
 
 POINTS = DataInfo("ring8", "points", (2,), 8)

@@ -75,7 +75,8 @@ class PeriodicMetrics(GeneratorStepCallback):
 
     def _setup_images(self, method) -> bool:
         from ..data import load_dataset
-        from ..metrics.extractors import embed, find_classifier, load_classifier
+        from ..metrics.classifier_io import find_classifier, load_classifier
+        from ..metrics.extractors import embed
 
         if self._ext is False:
             return False

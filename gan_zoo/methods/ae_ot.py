@@ -3,7 +3,7 @@
 1. Manifold: a deterministic autoencoder (encoder f_theta, decoder d), trained in ``training_step``.
 2. Measure: at the last training step (or on demand, ``fit_ot()``), the semi-discrete OT map T from the
    uniform measure on the cube [-1/2, 1/2]^d (AEOT-C ``pre_cal``, paper_defaults.md §7) to the empirical
-   measure of the training set's latent codes, by Algorithm 1 (``gan_zoo/losses/semidiscrete_ot.py``).
+   measure of the training set's latent codes, by Algorithm 1 (``gan_zoo/transport/semidiscrete_ot.py``).
 3. Generation: G = d o T_hat, with T_hat the piecewise-linear extension of Algorithm 2 that refuses to
    blend codes across singular boundaries (dihedral angle > theta).
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 
 from ..configs.ae_ot import AEOTConfig
-from ..losses import semidiscrete_ot as sdot
+from ..transport import semidiscrete_ot as sdot
 from ..nets.autoencoder import build_autoencoder
 from ..registry import GanZooError, register_method
 from .base import GenerativeMethod, evaluating

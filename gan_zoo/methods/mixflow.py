@@ -9,14 +9,15 @@
   (Alg. 6 line 7, §4.4), plus the entropic regulariser ER = -(1/T) sum log p(c=i) (eq. 4.11).
 
 The mixture, its config and the held-out NLL are the flow family's (flow_family.py); the likelihood terms
-are gan_zoo/losses/mixture.py's.
+are gan_zoo/losses/mixture.py's, the EM update of the weights gan_zoo/optim/em.py's.
 """
 from __future__ import annotations
 
 import torch
 
 from ..configs.mixflow import MixflowConfig
-from ..losses.mixture import em_weight_update, pretrain_nll
+from ..losses.mixture import pretrain_nll
+from ..optim.em import em_weight_update
 from ..registry import register_method
 from .flow_family import MixtureMethod
 

@@ -3,7 +3,7 @@
 The generator descends the surrogate f_K(theta_G, theta_D) = f(theta_G, theta_D^K(theta_G, theta_D)): the
 discriminator's loss after K differentiable Adam steps of the discriminator from its current weights and
 Adam state, on one fixed minibatch (UG-P §3), gradients flowing through the K steps (second order:
-torch.func.functional_call + gan_zoo/losses/unroll.py). The real discriminator takes ordinary Adam steps on
+torch.func.functional_call + gan_zoo/optim/unroll.py). The real discriminator takes ordinary Adam steps on
 the plain loss. K = 0 is the plain GAN, step for step (tests/test_unrolled.py).
 
 Order inside one batch: the discriminator steps first, then the generator unrolls from the updated
@@ -20,7 +20,7 @@ from torch.func import functional_call
 
 from ..configs.unrolled import UnrolledConfig
 from ..losses import gan_discriminator_loss, gan_generator_loss
-from ..losses.unroll import adam_state_from, unroll
+from ..optim.unroll import adam_state_from, unroll
 from ..nets import build_critic, build_generator
 from ..nets.mlp import MLP, MLPCritic, PacGANDiscriminator, PacGANGenerator
 from ..registry import GanZooError, register_method

@@ -10,28 +10,25 @@ carries a ``protocol`` dict (name, weights, layers) that is copied into every re
   nothing is downloaded: a missing file is one GanZooError naming the file and the folder.
 - Dataset classifier (``gan_zoo.nets.classifier``), trained by ``ganzoo classifier train``: logits are
   DDM's embedding (seed 004 §3.2.1); FID/KID with it use the logits too.
+
+The other roles around the extractors have their own modules: where classifier checkpoints live and how
+they are saved and loaded (``classifier_io.py``), the classifier's training loop (``classifier_training.py``)
+and the progress bar ``embed`` shows (``progress.py``).
 """
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from ..registry import GanZooError
+from .progress import count_bar
 
 INCEPTION_URL = ("https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/"
                  "weights-inception-2015-12-05-6726825d.pth")  # torch_fidelity.feature_extractor_inceptionv3
 INCEPTION_FILE = INCEPTION_URL.rsplit("/", 1)[1]
 EMBED_BATCH = 500
-
-# Classifier training (our choices; the thesis states none, notes 004 §5.18): Adam (Kingma & Ba 2015
-# defaults, lr 1e-3), batch 128, 10 epochs (WRN: 10 epochs is short of the paper's 200, enough to rank).
-CLS_LR = 1e-3
-CLS_BATCH = 128
-CLS_EPOCHS = 10
 
 
 def to_uint8_rgb(x: torch.Tensor) -> torch.Tensor:
@@ -66,15 +63,6 @@ class InceptionExtractor(nn.Module):
 
 
 # --------------------------------------------------------------------------------------------- Classifier
-def classifier_root() -> Path:
-    return Path(os.environ.get("GANZOO_CLASSIFIERS", Path("runs") / "classifiers"))
-
-
-def default_classifier_path(data: str) -> Path:
-    """Where ``ganzoo classifier train --data D`` saves, and where evaluation looks by name."""
-    return classifier_root() / data / "classifier.ckpt"
-
-
 class ClassifierExtractor(nn.Module):
     def __init__(self, net: nn.Module, meta: dict, path: str | Path | None = None):
         super().__init__()
@@ -101,119 +89,14 @@ class ClassifierExtractor(nn.Module):
         return {"features": logits, "logits": logits}
 
 
-def save_classifier(net: nn.Module, meta: dict, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save({"gan_zoo_classifier": meta, "state_dict": net.state_dict()}, tmp)
-    os.replace(tmp, path)
-    return path
-
-
-def load_classifier(path: str | Path, device=None) -> ClassifierExtractor:
-    from ..nets.classifier import build_classifier
-
-    path = Path(path)
-    if not path.exists():
-        raise GanZooError(f"classifier checkpoint {path} does not exist")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as e:
-        raise GanZooError(f"classifier checkpoint {path} is corrupt ({type(e).__name__})") from None
-    if not isinstance(ckpt, dict) or "gan_zoo_classifier" not in ckpt:
-        raise GanZooError(f"{path} is not a gan_zoo classifier checkpoint (train one: ganzoo classifier train)")
-    meta = ckpt["gan_zoo_classifier"]
-    net = build_classifier(meta["arch"], tuple(meta["shape"]), meta["num_classes"], **meta.get("kwargs", {}))
-    net.load_state_dict(ckpt["state_dict"])
-    ext = ClassifierExtractor(net, meta, path)
-    return ext.to(device) if device is not None else ext
-
-
-def find_classifier(data: str | None, path: str | Path | None = None) -> Path | None:
-    """An explicit path (must exist), else the default location for ``data`` if a file is there."""
-    if path is not None:
-        if not Path(path).exists():
-            raise GanZooError(f"classifier checkpoint {path} does not exist")
-        return Path(path)
-    if data is None:
-        return None
-    p = default_classifier_path(data)
-    return p if p.exists() else None
-
-
-def require_classifier(data: str | None, path: str | Path | None = None, device=None) -> ClassifierExtractor:
-    p = find_classifier(data, path)
-    if p is None:
-        raise GanZooError(f"no classifier for '{data}' at {default_classifier_path(data)}: train one with "
-                          f"`ganzoo classifier train --data {data}` or pass --classifier PATH")
-    return load_classifier(p, device)
-
-
-@torch.no_grad()
-def accuracy(net: nn.Module, x: torch.Tensor, y: torch.Tensor, device, batch: int = EMBED_BATCH) -> float:
-    net.eval()
-    correct = 0
-    for i in range(0, len(x), batch):
-        correct += int((net(x[i:i + batch].to(device)).argmax(1).cpu() == y[i:i + batch]).sum())
-    return correct / max(len(x), 1)
-
-
-def train_classifier(data: str, epochs: int = CLS_EPOCHS, out: str | Path | None = None, batch_size: int = CLS_BATCH,
-                     lr: float = CLS_LR, seed: int = 0, data_dir: str | None = None, download: bool = False,
-                     device=None, arch: str | None = None, net_kwargs: dict | None = None,
-                     log=None, save: bool = True) -> tuple[ClassifierExtractor, dict]:
-    """Train the dataset classifier on the train split; report accuracy on the test split."""
-    from ..data import load_dataset
-    from ..nets.classifier import build_classifier, classifier_arch_for
-
-    if epochs <= 0:
-        raise GanZooError(f"--epochs must be positive, got {epochs}")
-    train_set = load_dataset(data, "train", data_dir=data_dir, download=download)
-    if train_set.kind != "images":
-        raise GanZooError(f"'{data}' is a point set; classifiers are for image data")
-    if train_set.num_classes < 2 or (train_set.labels < 0).any():
-        raise GanZooError(f"'{data}' has no class labels; a classifier needs them")
-    test_set = load_dataset(data, "test", data_dir=data_dir, download=download)
-    dev = torch.device(device) if device else torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    torch.manual_seed(seed)
-    shape = tuple(train_set.shape)
-    arch = arch or classifier_arch_for(shape)
-    net_kwargs = dict(net_kwargs or {})
-    net = build_classifier(arch, shape, train_set.num_classes, **net_kwargs).to(dev)
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
-    x_all, y_all = train_set.to_float(), train_set.labels
-    g = torch.Generator().manual_seed(seed)
-    t0 = time.time()
-    for epoch in range(epochs):
-        net.train()
-        perm = torch.randperm(len(x_all), generator=g)
-        total = 0.0
-        for i in range(0, len(perm), batch_size):
-            idx = perm[i:i + batch_size]
-            loss = nn.functional.cross_entropy(net(x_all[idx].to(dev)), y_all[idx].to(dev))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += float(loss.detach()) * len(idx)
-        if log is not None:
-            log(epoch + 1, epochs, total / len(perm))
-    acc = accuracy(net, test_set.to_float(), test_set.labels, dev)
-    meta = {"arch": arch, "data": data, "shape": list(shape), "num_classes": train_set.num_classes,
-            "kwargs": net_kwargs, "epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed,
-            "test_accuracy": acc, "n_train": len(x_all), "n_test": len(test_set), "train_seconds": time.time() - t0}
-    path = None
-    if save:
-        path = save_classifier(net.cpu(), meta, out or default_classifier_path(data))
-        meta["path"] = str(path)
-    return ClassifierExtractor(net.cpu(), meta, path), meta
-
-
 # ----------------------------------------------------------------------------------------------- Embedding
 def get_extractor(kind: str, data: str | None = None, classifier: str | Path | None = None,
                   inception_weights: str | Path | None = None, device=None) -> nn.Module:
     if kind == "inception":
         ext = InceptionExtractor(inception_weights)
     elif kind == "classifier":
+        from .classifier_io import require_classifier  # classifier_io builds ClassifierExtractor: import here
+
         ext = require_classifier(data, classifier)
     else:
         raise GanZooError(f"unknown extractor '{kind}' (inception, classifier)")
@@ -228,24 +111,10 @@ def embed(extractor: nn.Module, images: torch.Tensor, batch: int = EMBED_BATCH, 
     dev = torch.device(device) if device else next(extractor.parameters()).device
     extractor = extractor.to(dev).eval()
     outs: dict[str, list] = {}
-    steps = range(0, len(images), batch)
-    bar = None
-    if progress:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                       transient=True, console=Console(stderr=True))  # stdout stays clean for --json
-        task = bar.add_task(progress, total=len(images))
-        bar.start()
-    try:
-        for i in steps:
+    with count_bar(progress, len(images)) as advance:
+        for i in range(0, len(images), batch):
             out = extractor(images[i:i + batch].to(dev))
             for k, v in out.items():
                 outs.setdefault(k, []).append(v.detach().float().cpu())
-            if bar is not None:
-                bar.advance(task, min(batch, len(images) - i))
-    finally:
-        if bar is not None:
-            bar.stop()
+            advance(min(batch, len(images) - i))
     return {k: torch.cat(v) for k, v in outs.items()}

@@ -1,5 +1,8 @@
 """Semi-discrete optimal transport (An et al. 2020, AE-OT; seed 002 §2.3-2.4) as pure tensor functions.
 
+In ``transport/``, not ``losses/``: this is a solver (Algorithm 1 fits the Brenier potential h once, after the
+autoencoder is trained) and the map T it returns; nothing here is minimised by the networks' optimisers.
+
 Source: a uniform measure mu on the cube [-1/2, 1/2]^d (AEOT-C ``pre_cal``: paper_defaults.md §7).
 Target: nu = sum_i nu_i delta_{y_i} over latent codes y_i (uniform nu_i = 1/n in AE-OT).
 

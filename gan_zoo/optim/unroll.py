@@ -1,5 +1,8 @@
 """Differentiable optimiser steps for unrolled GANs (Metz et al. 2017; seed 003 §1.5).
 
+In ``optim/``, not ``losses/``: this is Adam written out as a differentiable function, the optimiser the
+unrolled generator loss looks K steps ahead through; the loss itself is the plain GAN value.
+
 Plain functions on dicts of tensors (name -> parameter), for use with ``torch.func.functional_call``.
 ``unroll`` takes K Adam steps of a loss starting from given parameters and optimiser state; with
 ``second_order=True`` every step's gradient is taken with ``create_graph=True`` so the final parameters are

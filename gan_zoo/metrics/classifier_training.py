@@ -1,0 +1,82 @@
+"""The dataset classifier's training loop (``ganzoo classifier train``): the net DDM and the classifier
+FID/KID embed with (seed 004 §3.2.1).
+
+Split from ``extractors.py``: this trains a network (an ordinary supervised loop), the extractors only run
+one; the checkpoint it writes is ``classifier_io.py``'s format.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..registry import GanZooError
+from .classifier_io import default_classifier_path, save_classifier
+from .extractors import EMBED_BATCH, ClassifierExtractor
+
+# Classifier training (our choices; the thesis states none, notes 004 §5.18): Adam (Kingma & Ba 2015
+# defaults, lr 1e-3), batch 128, 10 epochs (WRN: 10 epochs is short of the paper's 200, enough to rank).
+CLS_LR = 1e-3
+CLS_BATCH = 128
+CLS_EPOCHS = 10
+
+
+@torch.no_grad()
+def accuracy(net: nn.Module, x: torch.Tensor, y: torch.Tensor, device, batch: int = EMBED_BATCH) -> float:
+    net.eval()
+    correct = 0
+    for i in range(0, len(x), batch):
+        correct += int((net(x[i:i + batch].to(device)).argmax(1).cpu() == y[i:i + batch]).sum())
+    return correct / max(len(x), 1)
+
+
+def train_classifier(data: str, epochs: int = CLS_EPOCHS, out: str | Path | None = None, batch_size: int = CLS_BATCH,
+                     lr: float = CLS_LR, seed: int = 0, data_dir: str | None = None, download: bool = False,
+                     device=None, arch: str | None = None, net_kwargs: dict | None = None,
+                     log=None, save: bool = True) -> tuple[ClassifierExtractor, dict]:
+    """Train the dataset classifier on the train split; report accuracy on the test split."""
+    from ..data import load_dataset
+    from ..nets.classifier import build_classifier, classifier_arch_for
+
+    if epochs <= 0:
+        raise GanZooError(f"--epochs must be positive, got {epochs}")
+    train_set = load_dataset(data, "train", data_dir=data_dir, download=download)
+    if train_set.kind != "images":
+        raise GanZooError(f"'{data}' is a point set; classifiers are for image data")
+    if train_set.num_classes < 2 or (train_set.labels < 0).any():
+        raise GanZooError(f"'{data}' has no class labels; a classifier needs them")
+    test_set = load_dataset(data, "test", data_dir=data_dir, download=download)
+    dev = torch.device(device) if device else torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    torch.manual_seed(seed)
+    shape = tuple(train_set.shape)
+    arch = arch or classifier_arch_for(shape)
+    net_kwargs = dict(net_kwargs or {})
+    net = build_classifier(arch, shape, train_set.num_classes, **net_kwargs).to(dev)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    x_all, y_all = train_set.to_float(), train_set.labels
+    g = torch.Generator().manual_seed(seed)
+    t0 = time.time()
+    for epoch in range(epochs):
+        net.train()
+        perm = torch.randperm(len(x_all), generator=g)
+        total = 0.0
+        for i in range(0, len(perm), batch_size):
+            idx = perm[i:i + batch_size]
+            loss = nn.functional.cross_entropy(net(x_all[idx].to(dev)), y_all[idx].to(dev))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(idx)
+        if log is not None:
+            log(epoch + 1, epochs, total / len(perm))
+    acc = accuracy(net, test_set.to_float(), test_set.labels, dev)
+    meta = {"arch": arch, "data": data, "shape": list(shape), "num_classes": train_set.num_classes,
+            "kwargs": net_kwargs, "epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed,
+            "test_accuracy": acc, "n_train": len(x_all), "n_test": len(test_set), "train_seconds": time.time() - t0}
+    path = None
+    if save:
+        path = save_classifier(net.cpu(), meta, out or default_classifier_path(data))
+        meta["path"] = str(path)
+    return ClassifierExtractor(net.cpu(), meta, path), meta
