@@ -15,6 +15,10 @@ load on a shared machine hits both alike; each cell is the median over ``--repea
     .venv/bin/python benchmarks/throughput.py                      # CPU, sizes for a laptop (minutes)
     .venv/bin/python benchmarks/throughput.py --device cuda --full
     .venv/bin/python benchmarks/throughput.py --quick --dispatch   # + the shipped loop without the plain dispatch
+    .venv/bin/python benchmarks/throughput.py --quick --histograms 50   # + with weight/gradient histograms every 50
+
+The shipped loop's histograms (callbacks/pictures.py NetHistograms) come at the picture period, so they are
+outside the timed window too; ``--histograms N`` adds a column with them every N generator steps inside it.
 """
 from __future__ import annotations
 
@@ -117,14 +121,17 @@ def compiles_critic(method: str) -> bool:
     return method not in ("wgan-gp", "flowgan")
 
 
-def run_shipped(s: Setting, device: str, out: Path, precision: str = "32-true", compile: str | None = None) -> float:
-    """Generator it/s of ``gan_zoo.training.train`` (``compile``: a torch.compile backend, None = eager)."""
+def run_shipped(s: Setting, device: str, out: Path, precision: str = "32-true", compile: str | None = None,
+                histogram_every: int | None = None) -> float:
+    """Generator it/s of ``gan_zoo.training.train`` (``compile``: a torch.compile backend, None = eager;
+    ``histogram_every``: the nets' histograms every that many generator steps, None = at the end only)."""
     timer = StepTimer(s.warmup, s.steps, device == "cuda")
     total = s.warmup + s.steps
     extra = [CompileNets(compile, compiles_critic(s.method))] if compile else []
     train(s.method, s.data, steps=total, out=out, overrides={k: str(v) for k, v in s.overrides.items()},
           accelerator="gpu" if device == "cuda" else "cpu", gpus=1 if device == "cuda" else 0, precision=precision,
-          progress=False, picture_every=total + 1, checkpoint_every=total + 1, callbacks=extra + [timer])
+          progress=False, picture_every=total + 1, checkpoint_every=total + 1, callbacks=extra + [timer],
+          histogram_every=histogram_every)
     return timer.rate
 
 
@@ -245,6 +252,8 @@ def main(argv=None) -> int:
     ap.add_argument("--only", default=None, help="run only settings whose label contains this")
     ap.add_argument("--dispatch", action="store_true",
                     help="also time the shipped loop with the plain dispatch off (methods/dispatch.py), interleaved")
+    ap.add_argument("--histograms", type=int, default=None, metavar="N",
+                    help="also time the shipped loop with weight/gradient histograms every N generator steps")
     args = ap.parse_args(argv)
     if args.device == "cuda" and not torch.cuda.is_available():
         print("error: --device cuda but no CUDA device here", file=sys.stderr)
@@ -261,7 +270,7 @@ def main(argv=None) -> int:
         for s in settings(args):
             if args.only and args.only not in s.label:
                 continue
-            shipped, hand, off = [], [], []
+            shipped, hand, off, hist = [], [], [], []
             for r in range(args.repeats):  # interleaved: A B (C) A B (C) ...
                 shipped.append(run_shipped(s, args.device, Path(tmp) / f"r{r}"))
                 hand.append(run_hand(s, args.device))
@@ -271,10 +280,14 @@ def main(argv=None) -> int:
                         off.append(run_shipped(s, args.device, Path(tmp) / f"off{r}"))
                     finally:
                         dispatch.ENABLED = True
+                if args.histograms:
+                    hist.append(run_shipped(s, args.device, Path(tmp) / f"h{r}", histogram_every=args.histograms))
             row = (s.label, statistics.median(shipped), statistics.median(hand),
-                   statistics.median(off) if off else None)
+                   statistics.median(off) if off else None, statistics.median(hist) if hist else None)
             rows.append(row)
             extra = f"  dispatch off {row[3]:8.1f} it/s" if off else ""
+            if hist:
+                extra += f"  histograms every {args.histograms} {row[4]:8.1f} it/s ({row[4] / row[1]:.3f}x)"
             print(f"{row[0]:<40} shipped {row[1]:8.1f} it/s  hand {row[2]:8.1f} it/s  ratio {row[1] / row[2]:.3f}"
                   f"{extra}   (runs: {', '.join(f'{a:.1f}/{b:.1f}' for a, b in zip(shipped, hand))})", flush=True)
 
@@ -286,12 +299,17 @@ def main(argv=None) -> int:
     if args.dispatch:
         head += f" {'dispatch off it/s':>17} | {'plain pays':>10} |"
         rule += "-" * 18 + ":|" + "-" * 11 + ":|"
+    if args.histograms:
+        head += f" {f'hist/{args.histograms} it/s':>14} | {'vs shipped':>10} |"
+        rule += "-" * 15 + ":|" + "-" * 11 + ":|"
     print(head)
     print(rule)
-    for label, a, b, c in rows:
+    for label, a, b, c, h in rows:
         line = f"| {label:<40} | {a:>12.1f} | {b:>10.1f} | {a / b:>6.3f} |"
         if c is not None:
             line += f" {c:>17.1f} | {a / c:>9.3f}x |"
+        if h is not None:
+            line += f" {h:>14.1f} | {h / a:>9.3f}x |"
         print(line)
     return 0
 

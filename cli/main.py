@@ -161,6 +161,9 @@ def train(
     ema: float | None = typer.Option(None, "--ema", help="EMA of the generator's weights with this decay "
                                      "(e.g. 0.999), updated on generator steps; `sample --ema` uses it"),
     ema_start: int = typer.Option(0, "--ema-start", help="generator step where the averaging starts"),
+    histogram_every: int | None = typer.Option(None, "--histogram-every", help="generator steps between the "
+                                               "nets' weight/gradient histograms (default: the picture period, "
+                                               "steps/10; 0: none)"),
 ):
     """Train METHOD; writes TensorBoard logs, sample pictures and checkpoints under --out.
 
@@ -175,6 +178,8 @@ def train(
             raise GanZooError(f"--steps must be a positive number of generator steps, got {steps}")
         if batch_size is not None and batch_size <= 0:
             raise GanZooError(f"--batch-size must be positive, got {batch_size}")
+        if histogram_every is not None and histogram_every < 0:
+            raise GanZooError(f"--histogram-every must be >= 0 (0: no histograms), got {histogram_every}")
         checked = parse_sets(sets)
         if batch_size is not None:
             checked["batch_size"] = str(batch_size)
@@ -193,7 +198,7 @@ def train(
     result = run_train(r["method"], r["data"], r["steps"], r["batch_size"], r["gpus"], r["nodes"], r["precision"],
                        r["seed"], r["out"], r["overrides"], resume, r["data_dir"], r["download"], r["accelerator"],
                        progress="lines" if no_progress else "auto", timeout=timeout, ema=r["ema"],
-                       ema_start=r["ema_start"],
+                       ema_start=r["ema_start"], histogram_every=histogram_every,
                        announce=lambda text: err_console.print(text, markup=False, highlight=False, soft_wrap=True))
     if os.environ.get("LOCAL_RANK", "0") != "0" or int(os.environ.get("NODE_RANK", "0")) != 0:
         return

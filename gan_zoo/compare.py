@@ -287,6 +287,7 @@ def sample_grid(runs: list[Run], path: Path, per_column: int = 8) -> Path:
             x = _draw(r.model, 1000, GRID_SEED)
             ax.scatter(real[:, 0], real[:, 1], s=2, c="tab:blue", alpha=0.4)
             ax.scatter(x[:, 0], x[:, 1], s=2, c="tab:orange", alpha=0.6)
+            ax.set_aspect("equal", adjustable="box")  # 2-D data at its true proportions (a ring stays round)
             ax.set_title(r.method, fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

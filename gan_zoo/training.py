@@ -283,11 +283,15 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
           accelerator: str = "auto", progress: bool = True, picture_every: int | None = None,
           checkpoint_every: int | None = None, data_kwargs: dict | None = None,
           callbacks: list | None = None, timeout: float | None = None,
-          ema: float | None = None, ema_start: int = 0, announce=None) -> RunResult:
+          ema: float | None = None, ema_start: int = 0, announce=None,
+          histogram_every: int | None = None) -> RunResult:
     """Train a method (the CLI's ``ganzoo train``). ``progress``: True or "auto" (a bar at a terminal, plain
     lines otherwise), "lines" (plain lines), False (nothing). ``announce(text)``, if given, receives the run
-    folder and the effective run (method, data, steps, overrides) before the first step, on rank 0."""
-    from .callbacks import CriticHistograms, PeriodicCheckpoint, PeriodicMetrics, SamplePictures, StepProgress
+    folder and the effective run (method, data, steps, overrides) before the first step, on rank 0.
+    ``histogram_every``: generator steps between the nets' weight/gradient histograms (default: the picture
+    period, ``picture_every``; 0: none)."""
+    from .callbacks import NetHistograms, PeriodicCheckpoint, PeriodicMetrics, SamplePictures, StepProgress
+    from .callbacks.hparams import run_hparams, write_session_end, write_session_start
     from .callbacks.traversals import LatentTraversals
 
     overrides = dict(overrides or {})
@@ -339,6 +343,8 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
         raise GanZooError(f"--seed must be >= 0, got {seed}")
     data = data or DEFAULT_DATA
 
+    if histogram_every is not None and histogram_every < 0:
+        raise GanZooError(f"--histogram-every must be >= 0 (0: no histograms), got {histogram_every}")
     if ema is not None:
         from .callbacks.ema import check_ema
 
@@ -367,7 +373,9 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
             run_dir = Path(os.environ.get(RUN_DIR_ENV) or Path(out) / method / data / "version_of_rank_0")
     pictures = SamplePictures(run_dir / "samples", every=every)
     checkpoints = PeriodicCheckpoint(run_dir / "checkpoints", every=checkpoint_every or max(steps // 5, 1))
-    callbacks = [pictures, CriticHistograms(every), checkpoints]
+    callbacks = [pictures, checkpoints]
+    if histogram_every != 0:  # per-parameter weights and gradients of every net (callbacks/pictures.py)
+        callbacks.insert(1, NetHistograms(histogram_every or every))
     callbacks.append(PeriodicMetrics(dm_probe.dataset, every=every))  # metrics/... at the picture period
     if ema is not None:  # Yazıcı et al. 2019: the generator's weights averaged over generator steps
         from .callbacks import GeneratorEMA
@@ -402,6 +410,9 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
             "data_dir": data_dir, "download": download, "ema": ema, "ema_start": ema_start,
             "config": dataclasses.asdict(model.config), "data_info": dataclasses.asdict(dm_probe.info),
         }, indent=2, default=str))
+    if trainer.global_rank == 0:  # the HParams tab's row for this run (callbacks/hparams.py)
+        write_session_start(trainer.logger.experiment,
+                            run_hparams(method, data, steps, seed, model.config, precision, trainer.world_size, ema))
     if trainer.global_rank == 0 and announce is not None:
         announce(describe_run(method, data, steps, seed, model.config, overrides, run_dir, resumed=ckpt is not None))
     os.environ[RUN_DIR_ENV] = str(run_dir)  # Lightning's DDP launcher starts the other ranks inside fit()
@@ -425,6 +436,8 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
         for k, v in metrics.items():
             exp.add_scalar(f"metrics/{k}", v, model.generator_steps)
         exp.flush()
+    if trainer.global_rank == 0:  # after the final metrics: the HParams row reads them as the last values
+        write_session_end(run_dir)
     return RunResult(run_dir, checkpoints.last_path, model, metrics, pictures.last_png)
 
 

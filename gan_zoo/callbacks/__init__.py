@@ -5,17 +5,19 @@ from .base import GeneratorStepCallback
 from .checkpoint import PeriodicCheckpoint
 from .ema import GeneratorEMA
 from .metrics import PeriodicMetrics
-from .pictures import CriticHistograms, SamplePictures, image_grid, points_figure
+from .pictures import CriticHistograms, NetHistograms, SamplePictures, data_grid, image_grid, points_figure
 from .progress import StepProgress
 
 __all__ = [
            "CriticHistograms",
            "GeneratorEMA",
            "GeneratorStepCallback",
+           "NetHistograms",
            "PeriodicCheckpoint",
            "PeriodicMetrics",
            "SamplePictures",
            "StepProgress",
+           "data_grid",
            "image_grid",
            "points_figure",
 ]

@@ -1,7 +1,9 @@
 """Pictures every N generator steps, to TensorBoard and as PNG files in ``<run>/samples/``.
 
 Points: generated (and real) samples over the critic's value surface (seed 000 Fig. 2.3).
-Images: a grid of samples from a fixed noise batch, so successive grids are comparable.
+Images: a grid of samples from a fixed noise batch, so successive grids are comparable, and once per
+run (at its start) a grid of training images beside it (``data`` in TensorBoard, ``samples/data.png``).
+Histograms: per-parameter weights and gradients of every net of the method.
 """
 from __future__ import annotations
 
@@ -93,11 +95,36 @@ def image_grid(method, n: int = 64) -> torch.Tensor:
     return make_grid(x.clamp(-1, 1) * 0.5 + 0.5, nrow=int(n**0.5), padding=2)
 
 
+@torch.no_grad()
+def data_grid(dataset, n: int = 64, seed: int = 99) -> torch.Tensor:
+    """A (3, H, W) grid in [0, 1] of n training images (a fixed random choice), laid out as image_grid's."""
+    from torchvision.utils import make_grid
+
+    idx = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:n]
+    x = dataset.to_float(idx).float()
+    return make_grid(x.clamp(-1, 1) * 0.5 + 0.5, nrow=int(n**0.5), padding=2)
+
+
 class SamplePictures(GeneratorStepCallback):
     def __init__(self, out_dir: str | Path, every: int = 500, n: int = 1000):
         super().__init__(every)
         self.out_dir, self.n = Path(out_dir), n
         self.last_png: Path | None = None
+        self.data_png: Path | None = None
+
+    def on_train_start(self, trainer, method) -> None:
+        """Images: the real-data grid, once per run (a resumed run has it from its start)."""
+        if trainer.global_rank != 0 or not method.data_info.is_image or method.batches_seen > 0:
+            return
+        from torchvision.utils import save_image
+
+        grid = data_grid(trainer.datamodule.dataset)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.data_png = self.out_dir / "data.png"
+        save_image(grid, self.data_png)
+        exp = getattr(trainer.logger, "experiment", None) if trainer.logger else None
+        if exp is not None and hasattr(exp, "add_image"):
+            exp.add_image("data", grid, 0)
 
     def act(self, trainer, method) -> None:
         if trainer.global_rank != 0:
@@ -126,16 +153,35 @@ class SamplePictures(GeneratorStepCallback):
         self.last_png = png
 
 
-class CriticHistograms(GeneratorStepCallback):
-    """Histogram of all critic weights (seed 000 Fig. 2.4: clipping piles them at +-c, the penalty does not)."""
+class NetHistograms(GeneratorStepCallback):
+    """Per-parameter histograms of every net of the method, every N generator steps and at the end.
+
+    ``weights/<net>/<parameter>`` and ``gradients/<net>/<parameter>`` for each top-level module of the
+    method (generator and critic; a flow's ``flow``, an autoencoder's ``encoder``/``decoder``, ...), where
+    the gradient is the ``.grad`` its optimiser last stepped with (the generator's from this generator step,
+    the critic's from the last critic step; none for a frozen or not yet trained parameter). Plus
+    ``weights/critic``, all critic weights in one histogram (seed 000 Fig. 2.4: clipping piles them at +-c,
+    the penalty does not). Each histogram is one device-to-host copy of that tensor, at the picture period
+    by default (``train(histogram_every=)``, ``--histogram-every``; 0 turns them off).
+    """
 
     def __init__(self, every: int = 500):
         super().__init__(every)
 
     def act(self, trainer, method) -> None:
-        critic = getattr(method, "critic", None)
         exp = getattr(trainer.logger, "experiment", None) if trainer.logger else None
-        if critic is None or trainer.global_rank != 0 or exp is None or not hasattr(exp, "add_histogram"):
+        if trainer.global_rank != 0 or exp is None or not hasattr(exp, "add_histogram"):
             return
-        weights = torch.cat([p.detach().flatten().float().cpu() for p in critic.parameters()])
-        exp.add_histogram("weights/critic", weights, method.generator_steps)
+        step = method.generator_steps
+        for net_name, net in method.named_children():
+            for name, p in net.named_parameters():
+                exp.add_histogram(f"weights/{net_name}/{name}", p.detach().float().cpu(), step)
+                if p.grad is not None:
+                    exp.add_histogram(f"gradients/{net_name}/{name}", p.grad.detach().float().cpu(), step)
+        critic = getattr(method, "critic", None)
+        if isinstance(critic, torch.nn.Module) and any(True for _ in critic.parameters()):
+            weights = torch.cat([p.detach().flatten().float().cpu() for p in critic.parameters()])
+            exp.add_histogram("weights/critic", weights, step)
+
+
+CriticHistograms = NetHistograms  # the name it had when it drew the critic's weights only

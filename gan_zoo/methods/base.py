@@ -7,8 +7,8 @@ algorithm. This file holds only what is the same for all of them:
   generator every ``n_critic`` batches. "Steps" (the CLI's ``--steps``) count generator iterations,
   as the papers do; ``batches_seen`` counts batches.
 - ``record`` of scalars with stable names (``loss/critic``, ``loss/generator`` ...), written to
-  TensorBoard every ``log_every`` generator steps: one host-device synchronisation per interval,
-  none per step.
+  TensorBoard every ``log_every`` generator steps as the mean of the values recorded in that interval
+  (summed on the device as they come): one host-device synchronisation per interval, none per step.
 - the divergence guard: each batch's recorded scalars are copied into a device buffer (one op, no
   synchronisation) and the buffer is scanned at each log/checkpoint, stopping the run with the
   generator step where a NaN/Inf first appeared.
@@ -82,7 +82,8 @@ class GenerativeMethod(L.LightningModule):
         self.max_generator_steps: int | None = None
         self.seed = 0
         self.data_dir: str | None = None  # the run's --data-dir (absolute), saved in checkpoints
-        self._scalars: dict[str, torch.Tensor] = {}
+        self._scalars: dict[str, torch.Tensor] = {}  # the latest value of each name (the guard's row)
+        self._interval: dict[str, tuple[torch.Tensor, int]] = {}  # name -> (sum, count) since the last log
         # Divergence guard: rows of recorded scalars, one per batch since the last check.
         self._guard_buf: torch.Tensor | None = None
         self._guard_names: list[str] = []
@@ -205,7 +206,11 @@ class GenerativeMethod(L.LightningModule):
 
     # ----- logging and the divergence guard ------------------------------------------------
     def record(self, scalars: dict[str, torch.Tensor]) -> None:
-        """Keep this step's scalars (as device tensors; nothing is synchronised here)."""
+        """Keep this step's scalars (as device tensors; nothing is synchronised here) and add them to the
+        interval's sums: the logged value is the mean over every time a name was recorded since the last
+        log (each critic step for ``loss/critic``, each generator step for ``loss/generator``), not the
+        last batch's value, so a curve with one point per interval does not hide the noise of 50 steps."""
+        interval = self._interval
         for k, v in scalars.items():
             if torch.is_tensor(v):
                 v = v.detach()
@@ -214,6 +219,10 @@ class GenerativeMethod(L.LightningModule):
             else:
                 v = torch.as_tensor(v, dtype=torch.float32, device=self.device)
             self._scalars[k] = v
+            acc = interval.get(k)
+            # float32 sums (half-precision losses upcast); a copy, so a tensor changed in place later
+            # (a buffer, a parameter's view) does not change the sum.
+            interval[k] = (v.float().clone(), 1) if acc is None else (acc[0] + v.float(), acc[1] + 1)
 
     # At most this many batches between two scans of the guard buffer (a scan is one synchronisation).
     GUARD_ROWS = 4096
@@ -262,11 +271,14 @@ class GenerativeMethod(L.LightningModule):
         self._guard_start = self.batches_seen
 
     def log_scalars(self) -> dict[str, float]:
-        """Write the latest scalars to TensorBoard at x = generator steps; returns them as floats."""
-        if not self._scalars:
+        """Write each scalar's mean over the interval since the last log to TensorBoard at x = generator
+        steps (one synchronisation); returns them as floats and starts the next interval."""
+        interval = self._interval
+        if not interval:
             return {}
-        names = list(self._scalars)
-        values = torch.stack([self._scalars[k].float().reshape(()) for k in names]).tolist()
+        names = list(interval)
+        values = torch.stack([interval[k][0] / interval[k][1] for k in names]).tolist()
+        self._interval = {}
         out = dict(zip(names, values))
         logger = self.logger
         if logger is not None and self.global_rank == 0:
