@@ -240,7 +240,11 @@ def apply_overrides(config: Any, overrides: dict[str, str]) -> Any:
             raise GanZooError(f"--set {key}: {method} does not use '{key}'; its fields: "
                               f"{', '.join(sorted(names - unused))}")
         changes[key] = _parse_value(raw, getattr(config, key), key)
-    return dataclasses.replace(config, **changes)
+    config = dataclasses.replace(config, **changes)
+    # A method whose fields imply others (unrolled: pacgan_nets=true turns off the default paper_nets)
+    # resolves them here, knowing which fields the user set (an explicit contradiction stays an error).
+    implied = getattr(config, "implied", None)
+    return implied(frozenset(changes)) if implied is not None else config
 
 
 def _is_rate(name: str) -> bool:

@@ -145,3 +145,26 @@ def test_pacgan_nets_are_pacgans_sizes_and_maxout_takes_the_max():
     assert m.sample(7, torch.Generator().manual_seed(0)).shape == (7, 2)
     with pytest.raises(Exception, match="pick one"):
         create_method("unrolled", POINTS, {"pacgan_nets": "true", "paper_nets": "true"})
+
+
+def test_pacgan_nets_alone_turns_the_default_paper_nets_off(tmp_path):
+    """`--set pacgan_nets=true` alone on points (whose default is paper_nets=true) builds PacGAN's nets;
+    the run config and the CLI agree; only an explicit paper_nets=true beside it is a contradiction."""
+    from gan_zoo.nets.mlp import PacGANDiscriminator, PacGANGenerator
+    from gan_zoo.registry import run_config
+    from gan_zoo_cli.main import app
+    from typer.testing import CliRunner
+
+    m = create_method("unrolled", POINTS, {"pacgan_nets": "true"})
+    assert isinstance(m.generator, PacGANGenerator) and isinstance(m.critic, PacGANDiscriminator)
+    assert m.config.pacgan_nets and not m.config.paper_nets
+    cfg = run_config("unrolled", "ring8", {"pacgan_nets": "true"})
+    assert not cfg.paper_nets and cfg.z_dim == 256  # nothing else changes: z_dim, batch stay the MoG defaults
+    assert run_config("unrolled", "ring8").paper_nets  # the default without it is unchanged
+    res = CliRunner().invoke(app, ["train", "unrolled", "--data", "ring8", "--set", "pacgan_nets=true", "--steps",
+                                   "1", "--batch-size", "8", "--set", "unroll_steps=1", "--no-progress", "--out",
+                                   str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    ckpt = next((tmp_path / "unrolled" / "ring8").glob("version_*/checkpoints/*.ckpt"))
+    stored = torch.load(ckpt, map_location="cpu", weights_only=False)["gan_zoo"]["config"]
+    assert stored["pacgan_nets"] and not stored["paper_nets"]

@@ -39,6 +39,10 @@ class MethodConfig:
         """The paper defaults for this kind of data (``info``: a DataInfo; override where they differ)."""
         return cls()
 
+    def implied(self, changed: frozenset[str]) -> MethodConfig:
+        """This config after ``--set`` of the fields ``changed``, with the fields they imply (default: none)."""
+        return self
+
     def validate(self) -> None:
         if self.batch_size < 1:
             raise GanZooError(f"batch_size must be >= 1, got {self.batch_size}")

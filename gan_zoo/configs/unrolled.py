@@ -4,7 +4,7 @@ Paper defaults, cited; importable without torch or Lightning (``ganzoo list``, a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..registry import GanZooError, method_config
 from .base import MethodConfig
@@ -48,6 +48,12 @@ class UnrolledConfig(MethodConfig):
         # Images: the nets by arch (DCGAN), UG-C's Adam settings; K = 5 (UG-C default, one of UG-P §3.3's).
         return cls()
 
+    def implied(self, changed):
+        # Points default to the notebook's paper_nets; asking for PacGAN's nets alone means those instead.
+        if self.pacgan_nets and "pacgan_nets" in changed and "paper_nets" not in changed:
+            return replace(self, paper_nets=False)
+        return self
+
     def validate(self):
         super().validate()
         if self.unroll_steps < 0:
@@ -59,4 +65,5 @@ class UnrolledConfig(MethodConfig):
         if self.d_width < 0:
             raise GanZooError(f"d_width must be >= 0 (0: the generator's width), got {self.d_width}")
         if self.pacgan_nets and self.paper_nets:
-            raise GanZooError("pacgan_nets=true and paper_nets=true are two different nets: pick one")
+            raise GanZooError("pacgan_nets=true and paper_nets=true are two different nets: pick one "
+                              "(pacgan_nets=true alone turns paper_nets off)")
