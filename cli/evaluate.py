@@ -205,6 +205,8 @@ def classifier_train(data: str = typer.Option(..., "--data", help="an image data
                      out: Path | None = typer.Option(None, "--out", help="default runs/classifiers/<data>/classifier.ckpt"),
                      seed: int = typer.Option(0, "--seed"), data_dir: str | None = typer.Option(None, "--data-dir"),
                      download: bool = typer.Option(False, "--download"), device: str | None = DEVICE,
+                     shift: int = typer.Option(0, "--shift", help="augment: translate each training image by up to N "
+                                               "pixels (default 0: none; mnist5k reaches >= 0.98 with 2)"),
                      as_json: bool = JSON):
     """Train the dataset classifier (ConvNet4 for 28 px, WRN-16-4 otherwise) and print test accuracy.
 
@@ -217,9 +219,11 @@ def classifier_train(data: str = typer.Option(..., "--data", help="an image data
         if not as_json:
             console.print(f"epoch {epoch}/{total}: train loss {loss:.4f}", highlight=False)
 
-    _, meta = train_classifier(data, epochs, out, seed=seed, data_dir=data_dir, download=download, device=device, log=log)
+    _, meta = train_classifier(data, epochs, out, seed=seed, data_dir=data_dir, download=download, device=device, log=log,
+                               shift=shift)
     if as_json:
         print(json.dumps(meta, indent=2, default=str))
     else:
         console.print(f"test accuracy {meta['test_accuracy']:.4f} on {meta['n_test']} {data} test images "
-                      f"({meta['arch']}, {epochs} epochs); saved {meta['path']}", highlight=False)
+                      f"({meta['arch']}, {epochs} epochs{f', shift {shift} px' if shift else ''}); saved {meta['path']}",
+                      highlight=False)
