@@ -61,7 +61,7 @@ def main():
     else:
         steps, sets = 3000, {"width": "32", "ot_steps": "3000", "batch_size": "128"}
         clf_steps = 1500
-    res = train("ae-ot", "digits", steps=steps, out="runs/bench", progress=False, overrides=sets)
+    res = train(method="ae-ot", data="digits", steps=steps, out="runs/bench", progress=False, overrides=sets)
     m = res.method.cpu().eval()
     t_train = time.time() - t0
     ot = m.ot_result

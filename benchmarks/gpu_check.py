@@ -94,7 +94,7 @@ throughput = _bench_module("throughput")  # also registers its synthetic CIFAR-s
 sinkhorn_bench = _bench_module("sinkhorn")
 
 from gan_zoo.data.datamodule import data_info, load_dataset  # noqa: E402
-from gan_zoo.registry import DATASETS, METHODS, GanZooError, _load_all, create_method  # noqa: E402
+from gan_zoo.registry import DATASETS, METHODS, GanZooError, load_all, create_method  # noqa: E402
 from gan_zoo.training import load_method, train  # noqa: E402
 
 SYNC_TEXT = "synchroniz"  # torch: "called a synchronizing CUDA operation"
@@ -140,7 +140,7 @@ def md_table(header: list[str], rows: list[list]) -> str:
 
 def image_set() -> tuple[str, str]:
     """``mnist5k`` where it is registered and loads here, else the embedded ``digits``; and why."""
-    _load_all()
+    load_all()
     if "mnist5k" in DATASETS:
         try:
             load_dataset("mnist5k")
@@ -287,7 +287,7 @@ def check_run(method: str, data: str, precision: str, args, out: Path) -> dict:
     counter = SyncCounter(start=1, cuda=cuda)
     t0 = time.perf_counter()
     try:
-        res = train(method, data, steps=args.steps, out=out, overrides=overrides, precision=precision,
+        res = train(method=method, data=data, steps=args.steps, out=out, overrides=overrides, precision=precision,
                     accelerator="gpu" if cuda else "cpu", gpus=1 if cuda else 0, progress=False,
                     # --quick: the picture at the end only (on_train_end), so no periodic metrics either
                     picture_every=args.steps + (1 if args.quick else 0), checkpoint_every=args.steps,
@@ -344,7 +344,7 @@ def check_run(method: str, data: str, precision: str, args, out: Path) -> dict:
 
 
 def correctness(args, budget: Budget, image: str, out: Path) -> list[dict]:
-    _load_all()
+    load_all()
     rows = []
     names = [n for n in sorted(METHODS) if not args.methods or n in args.methods]
     small = args.quick and not args.full_matrix

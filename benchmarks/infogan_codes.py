@@ -106,7 +106,7 @@ def main() -> None:
             continue
         for seed in [int(s) for s in args.seeds.split(",")]:
             t0 = time.perf_counter()
-            res = train("infogan", data=name, steps=steps, seed=seed, out=args.out, progress=args.progress,
+            res = train(method="infogan", data=name, steps=steps, seed=seed, out=args.out, progress=args.progress,
                         data_dir=args.data_dir, picture_every=max(steps // 4, 1),
                         overrides={"width": str(args.width)} if args.width else None)
             wall = time.perf_counter() - t0

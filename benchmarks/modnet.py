@@ -84,7 +84,7 @@ def main():
     if args.clf_steps:
         clf_steps = args.clf_steps
     sets.update({"variant": "B", "freeze_classifier": "true", "pretrain_steps": str(pre)})
-    res = train("modnet", "digits", steps=steps, out="runs/bench", progress=False, overrides=sets)
+    res = train(method="modnet", data="digits", steps=steps, out="runs/bench", progress=False, overrides=sets)
     m = res.method.cpu().eval()
     t_train = time.time() - t0
     tr, te = load_dataset("digits", "train"), load_dataset("digits", "test")

@@ -59,7 +59,7 @@ QUICK = False  # --quick: no sample pictures (matplotlib is most of a few-step r
 def _train(method, data, steps, seed, out, overrides, callbacks=None):
     from gan_zoo.training import train
 
-    return train(method, data, steps=steps, seed=seed, out=out, progress=False, overrides=overrides,
+    return train(method=method, data=data, steps=steps, seed=seed, out=out, progress=False, overrides=overrides,
                  picture_every=10**9 if QUICK else steps, checkpoint_every=steps, callbacks=callbacks)
 
 

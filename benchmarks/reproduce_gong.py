@@ -99,7 +99,7 @@ def run_toy(data: str, steps: int, out: Path, seed: int, setups=None) -> list[di
         if setups and label not in setups:
             continue
         t0 = time.time()
-        res = train(name, data, steps=steps, seed=seed, out=out, progress=False, picture_every=steps,
+        res = train(method=name, data=data, steps=steps, seed=seed, out=out, progress=False, picture_every=steps,
                     checkpoint_every=steps, overrides=dict(sets))
         m = res.method.eval()
         per_point = toy_nll(m, dataset)
@@ -179,7 +179,7 @@ def run_images(data: str, steps: int, pretrain: int, out: Path, seed: int, width
         over = {**sets, **width_sets.get(name, {})}
         if name != "nice" and not (name == "mixflow" and sets.get("train") != "gan+ml"):
             over["pretrain_steps"] = str(pretrain)
-        res = train(name, data, steps=steps, seed=seed, out=out, progress=False, picture_every=steps,
+        res = train(method=name, data=data, steps=steps, seed=seed, out=out, progress=False, picture_every=steps,
                     checkpoint_every=steps, overrides=over)
         m = res.method.eval()
         rows.append({"setup": label, "train": image_nll(m, tr), "test": image_nll(m, te),

@@ -128,7 +128,7 @@ def run_shipped(s: Setting, device: str, out: Path, precision: str = "32-true", 
     timer = StepTimer(s.warmup, s.steps, device == "cuda")
     total = s.warmup + s.steps
     extra = [CompileNets(compile, compiles_critic(s.method))] if compile else []
-    train(s.method, s.data, steps=total, out=out, overrides={k: str(v) for k, v in s.overrides.items()},
+    train(method=s.method, data=s.data, steps=total, out=out, overrides={k: str(v) for k, v in s.overrides.items()},
           accelerator="gpu" if device == "cuda" else "cpu", gpus=1 if device == "cuda" else 0, precision=precision,
           progress=False, picture_every=total + 1, checkpoint_every=total + 1, callbacks=extra + [timer],
           histogram_every=histogram_every)

@@ -90,7 +90,7 @@ def main():
             for s in seeds:
                 t = time.perf_counter()
                 extra = [Trajectory(args.trajectory_every, k, s, data.centers, data.std)] if args.trajectory_every else []
-                res = train("unrolled", "ring8", steps=steps, seed=s, out=out, progress=False,
+                res = train(method="unrolled", data="ring8", steps=steps, seed=s, out=out, progress=False,
                             overrides={"unroll_steps": str(k)}, picture_every=steps, checkpoint_every=steps,
                             callbacks=extra)
                 walls.append(time.perf_counter() - t)

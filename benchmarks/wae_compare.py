@@ -70,7 +70,7 @@ def run(data: str, steps: int, width: int, n_eval: int, seed: int, log, ext=None
     for method in METHODS:
         with tempfile.TemporaryDirectory() as out:
             t0 = time.time()
-            res = train(method, data, steps=steps, seed=seed, out=out, overrides={"width": str(width)},
+            res = train(method=method, data=data, steps=steps, seed=seed, out=out, overrides={"width": str(width)},
                         progress=False, picture_every=steps, checkpoint_every=steps)
             secs = time.time() - t0
             m = res.method.eval()

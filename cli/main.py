@@ -52,7 +52,7 @@ def list_cmd(
     """
     from gan_zoo import registry
 
-    registry._load_catalogue()  # configs only: no torch, no Lightning
+    registry.load_catalogue()  # configs only: no torch, no Lightning
     if method is not None:
         _list_method(method, data, as_json)
         return
@@ -195,10 +195,11 @@ def train(
                       config, parse_sets(sets), resume, print_config)
     if r is None:  # --print-config
         return
-    result = run_train(r["method"], r["data"], r["steps"], r["batch_size"], r["gpus"], r["nodes"], r["precision"],
-                       r["seed"], r["out"], r["overrides"], resume, r["data_dir"], r["download"], r["accelerator"],
-                       progress="lines" if no_progress else "auto", timeout=timeout, ema=r["ema"],
-                       ema_start=r["ema_start"], histogram_every=histogram_every,
+    result = run_train(method=r["method"], data=r["data"], steps=r["steps"], batch_size=r["batch_size"],
+                       gpus=r["gpus"], nodes=r["nodes"], precision=r["precision"], seed=r["seed"], out=r["out"],
+                       overrides=r["overrides"], resume=resume, data_dir=r["data_dir"], download=r["download"],
+                       accelerator=r["accelerator"], progress="lines" if no_progress else "auto", timeout=timeout,
+                       ema=r["ema"], ema_start=r["ema_start"], histogram_every=histogram_every,
                        announce=lambda text: err_console.print(text, markup=False, highlight=False, soft_wrap=True))
     if os.environ.get("LOCAL_RANK", "0") != "0" or int(os.environ.get("NODE_RANK", "0")) != 0:
         return

@@ -110,7 +110,7 @@ def method_config(method: str, data: str, file_config: dict, sets: dict[str, str
     already have.
     """
     from gan_zoo.data import data_info, load_dataset
-    from gan_zoo.registry import _parse_value, apply_overrides, method_entry
+    from gan_zoo.registry import parse_value, apply_overrides, method_entry
 
     entry = method_entry(method)
     info = data_info(load_dataset(data, "train", data_dir=data_dir, download=download))
@@ -121,7 +121,7 @@ def method_config(method: str, data: str, file_config: dict, sets: dict[str, str
         if key not in names:
             raise _error(f"--config: unknown config field '{key}' for {method}; known: {', '.join(names)}")
         raw = _override_string(v)
-        if _parse_value(raw, getattr(base, key), key) != getattr(base, key):
+        if parse_value(raw, getattr(base, key), key) != getattr(base, key):
             overrides[key] = raw
     overrides.update(sets)
     config = apply_overrides(base, overrides)

@@ -101,7 +101,7 @@ def train_runs(methods: list[str], data: str, steps: int | None, seeds: int, out
         for seed in range(seeds):
             if on_start is not None:
                 on_start(method, seed)
-            r = train(method, data, steps, batch_size, seed=seed, out=Path(out) / "runs",
+            r = train(method=method, data=data, steps=steps, batch_size=batch_size, seed=seed, out=Path(out) / "runs",
                       overrides=per_method[method], progress=False, callbacks=[_Hook(method, seed)], **train_kw)
             runs.append(Run(method, seed, r.run_dir, r.method.eval(), r.method.generator_steps))
     return runs

@@ -84,7 +84,7 @@ METRICS: dict[str, MetricEntry] = {}
 _TOY, _IMAGES = "gan_zoo.data.toy", "gan_zoo.data.images"
 # The data sets' light catalogue (name, kind, summary, offline, module, shape, classes); each factory is
 # registered in its module by @register_dataset. tests/test_registry.py checks both agree.
-_DATASET_CATALOGUE = [
+DATASET_CATALOGUE = [
     ("ring", "points", "6 Gaussians on a circle of radius 5, variance 0.1 (seed 000 §5.1.1)", True, _TOY, (2,), 6),
     ("ring8", "points", "8 Gaussians on a unit circle, std 0.01 (Unrolled GAN MoG, Metz et al. 2017)", True, _TOY,
      (2,), 8),
@@ -109,7 +109,7 @@ _DATASET_CATALOGUE = [
      "any folder of images (--data-dir DIR; class = first-level subfolder), resized to --set image_size", False,
      _IMAGES, (3, 64, 64), 0),
 ]
-for _name, _kind, _summary, _embedded, _module, _shape, _classes in _DATASET_CATALOGUE:
+for _name, _kind, _summary, _embedded, _module, _shape, _classes in DATASET_CATALOGUE:
     DATASETS[_name] = DatasetEntry(_name, _kind, _summary, _embedded, _module, _shape, _classes,
                                    static=_name != "imagefolder")
 
@@ -169,20 +169,20 @@ def register_metric(name: str, summary: str, **extra):
     METRICS[name] = MetricEntry(name, summary, extra)
 
 
-def _load_catalogue() -> None:
+def load_catalogue() -> None:
     """The light catalogue: every method's config (imports no torch, no Lightning)."""
     importlib.import_module("gan_zoo.configs")
 
 
-def _load_all() -> None:
+def load_all() -> None:
     """Everything, code included (torch, Lightning): for registrations outside the light catalogue."""
-    _load_catalogue()
+    load_catalogue()
     for mod in ("gan_zoo.data.toy", "gan_zoo.data.images", "gan_zoo.methods", "gan_zoo.metrics"):
         importlib.import_module(mod)
 
 
 def method_entry(name: str) -> MethodEntry:
-    _load_catalogue()  # authoritative: a method is known by its @method_config (tests/test_registry.py)
+    load_catalogue()  # authoritative: a method is known by its @method_config (tests/test_registry.py)
     if name not in METHODS:
         raise GanZooError(f"unknown method '{name}'; known: {', '.join(sorted(METHODS))}")
     return METHODS[name]
@@ -194,7 +194,7 @@ def dataset_entry(name: str) -> DatasetEntry:
     return DATASETS[name]
 
 
-def _parse_value(raw: str, current: Any, key: str) -> Any:
+def parse_value(raw: str, current: Any, key: str) -> Any:
     """Parse a --set value to the type of the field's current value."""
     try:
         if isinstance(current, bool):
@@ -239,7 +239,7 @@ def apply_overrides(config: Any, overrides: dict[str, str]) -> Any:
             method = next((e.name for e in METHODS.values() if e.config_cls is type(config)), type(config).__name__)
             raise GanZooError(f"--set {key}: {method} does not use '{key}'; its fields: "
                               f"{', '.join(sorted(names - unused))}")
-        changes[key] = _parse_value(raw, getattr(config, key), key)
+        changes[key] = parse_value(raw, getattr(config, key), key)
     config = dataclasses.replace(config, **changes)
     # A method whose fields imply others (unrolled: pacgan_nets=true turns off the default paper_nets)
     # resolves them here, knowing which fields the user set (an explicit contradiction stays an error).
@@ -310,4 +310,4 @@ def run_config(name: str, data: str, overrides: dict[str, str] | None = None, ch
 
 # The catalogue is filled on import (configs are light), so METHODS is complete wherever the registry is
 # imported; configs/ imports this module's names, all defined above.
-_load_catalogue()
+load_catalogue()

@@ -92,7 +92,7 @@ def _launched_as_rank_zero() -> bool:
     return int(env.get("LOCAL_RANK", "0")) == 0 and int(env.get("NODE_RANK", env.get("GROUP_RANK", "0"))) == 0
 
 
-def _next_version(root: Path) -> Path:
+def next_version(root: Path) -> Path:
     """Create ``root/version_N`` (N = highest + 1) exclusively: two runs started at once get two folders."""
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -159,28 +159,6 @@ def load_method(path: str | Path, map_location: str = "cpu", ema: bool = False):
 
         load_ema_into(method, ckpt)
     return method.to(map_location).eval()
-
-
-@torch.no_grad()
-def final_metrics(method, dataset, n: int = 2000, seed: int = 0) -> dict:
-    """The number printed at the end of a run: exact W1 (and NLL where the model has one) for points."""
-    from .metrics.functional import wasserstein1
-
-    out = {}
-    if dataset.kind == "points":
-        g = torch.Generator().manual_seed(seed)
-        real, _ = dataset.sample(n, g)
-        fake = method.sample(n, torch.Generator().manual_seed(seed + 1)).float().cpu()
-        out["w1"] = wasserstein1(fake, real)
-        ref, _ = dataset.sample(n, g)
-        out["w1_data_vs_data"] = wasserstein1(ref, real)  # the finite-sample floor of the estimate
-        if getattr(method, "has_log_prob", False):
-            out["nll"] = float(-method.log_prob(real.to(method.device)).mean())
-    else:  # images: classifier IS and DDM (Basart 2017 eq. 3.4) when a dataset classifier exists
-        from .callbacks.metrics import PeriodicMetrics
-
-        out.update(PeriodicMetrics(dataset, n=min(n, 1000), seed=seed).compute(method))
-    return out
 
 
 def build_trainer(run_dir: Path, callbacks: list, gpus: int = 0, nodes: int = 1, precision: str = "32-true",
@@ -276,7 +254,7 @@ def _as_override(v) -> str:
     return ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
 
 
-def train(method: str | None = None, data: str | None = None, steps: int | None = None,
+def train(method: str | None = None, data: str | None = None, *, steps: int | None = None,
           batch_size: int | None = None, gpus: int = 0, nodes: int = 1, precision: str = "32-true",
           seed: int | None = None, out: str | Path = "runs", overrides: dict[str, str] | None = None,
           resume: str | Path | None = None, data_dir: str | None = None, download: bool = False,
@@ -285,13 +263,15 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
           callbacks: list | None = None, timeout: float | None = None,
           ema: float | None = None, ema_start: int = 0, announce=None,
           histogram_every: int | None = None) -> RunResult:
-    """Train a method (the CLI's ``ganzoo train``). ``progress``: True or "auto" (a bar at a terminal, plain
-    lines otherwise), "lines" (plain lines), False (nothing). ``announce(text)``, if given, receives the run
-    folder and the effective run (method, data, steps, overrides) before the first step, on rank 0.
-    ``histogram_every``: generator steps between the nets' weight/gradient histograms (default: the picture
-    period, ``picture_every``; 0: none)."""
+    """Train a method (the CLI's ``ganzoo train``). Everything after ``method`` and ``data`` is keyword-only
+    (twenty options: a positional call would silently shift one into another). ``progress``: True or "auto"
+    (a bar at a terminal, plain lines otherwise), "lines" (plain lines), False (nothing). ``announce(text)``,
+    if given, receives the run folder and the effective run (method, data, steps, overrides) before the
+    first step, on rank 0. ``histogram_every``: generator steps between the nets' weight/gradient histograms
+    (default: the picture period, ``picture_every``; 0: none)."""
     from .callbacks import NetHistograms, PeriodicCheckpoint, PeriodicMetrics, SamplePictures, StepProgress
     from .callbacks.hparams import run_hparams, write_session_end, write_session_start
+    from .metrics.method_scores import MethodScorer, final_metrics
     from .callbacks.traversals import LatentTraversals
 
     overrides = dict(overrides or {})
@@ -368,7 +348,7 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
     if ckpt is None:
         if _launched_as_rank_zero():
             # Set-up that can fail on user input is done: only now does a new version folder appear.
-            run_dir = _next_version(Path(out).absolute() / method / data)  # absolute: printed, stored
+            run_dir = next_version(Path(out).absolute() / method / data)  # absolute: printed, stored
         else:  # a DDP worker: rank 0's folder (it alone writes there), named by the launcher's environment
             run_dir = Path(os.environ.get(RUN_DIR_ENV) or Path(out) / method / data / "version_of_rank_0")
     pictures = SamplePictures(run_dir / "samples", every=every)
@@ -383,7 +363,7 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
 
         generator_of(model)  # a method without a generator network: one line, before training
         # First in the list: a checkpoint written at generator step s holds the average after step s.
-        callbacks.insert(0, GeneratorEMA(ema, ema_start, every, run_dir, PeriodicMetrics(dm_probe.dataset)))
+        callbacks.insert(0, GeneratorEMA(ema, ema_start, every, run_dir, MethodScorer(dm_probe.dataset)))
     if getattr(model, "has_latent_codes", False):  # InfoGAN: latent traversals (Chen et al. Fig. 2)
         callbacks.append(LatentTraversals(run_dir / "traversals", every))
     if progress:
@@ -430,6 +410,7 @@ def train(method: str | None = None, data: str | None = None, steps: int | None 
         raise Interrupted(checkpoints.stop_signal, model.generator_steps, steps, checkpoints.last_path)
     if model.generator_steps < steps:
         raise GanZooError(f"training stopped early at generator step {model.generator_steps} of {steps}")
+    # The run's numbers come from metrics/ (the same scorer the periodic callback calls), not a callback.
     metrics = final_metrics(model, dm_probe.dataset, seed=seed) if trainer.global_rank == 0 else {}
     if metrics and trainer.global_rank == 0:
         exp = trainer.logger.experiment

@@ -28,7 +28,7 @@ def main() -> None:
     # The initial critic, built exactly as train() builds it (seed, then the method).
     L.seed_everything(0, verbose=False)
     initial = create_method("wgan-gp", data_info(load_dataset("ring")), overrides)
-    result = train("wgan-gp", steps=steps, gpus=2, accelerator="cpu", seed=0, out=out / "runs",
+    result = train(method="wgan-gp", steps=steps, gpus=2, accelerator="cpu", seed=0, out=out / "runs",
                    overrides=overrides, progress=False, picture_every=10**9)
     m = result.method
     rank = m.global_rank

@@ -51,6 +51,6 @@ def run_train(tmp_path):
         kw.setdefault("progress", False)
         kw.setdefault("picture_every", 10**9)
         _quiet()
-        return train(method, **kw)
+        return train(method=method, **kw)
 
     return _run

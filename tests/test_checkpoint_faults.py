@@ -78,13 +78,13 @@ def test_stale_temporaries_of_a_killed_writer_are_removed(run_train, tmp_path):
 
 
 def test_racing_runs_get_distinct_version_folders(tmp_path):
-    from gan_zoo.training import _next_version
+    from gan_zoo.training import next_version
 
     got, start = [], threading.Barrier(8)
 
     def one():
         start.wait()
-        got.append(_next_version(tmp_path / "gan" / "ring"))
+        got.append(next_version(tmp_path / "gan" / "ring"))
 
     threads = [threading.Thread(target=one) for _ in range(8)]
     for t in threads:

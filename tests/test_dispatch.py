@@ -13,7 +13,7 @@ def _run(tmp_path, enabled: bool, method: str, overrides: dict):
     old = dispatch.ENABLED
     dispatch.ENABLED = enabled
     try:
-        res = train(method, "ring", steps=4, out=tmp_path / str(enabled), progress=False, seed=3,
+        res = train(method=method, data="ring", steps=4, out=tmp_path / str(enabled), progress=False, seed=3,
                     overrides={"log_every": "2", **overrides})
     finally:
         dispatch.ENABLED = old

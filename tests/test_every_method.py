@@ -52,7 +52,7 @@ def _batch(method: str, data: str) -> int | None:
 
 
 def _cases():
-    registry._load_all()
+    registry.load_all()
     cases, refused = [], []
     for method in sorted(registry.METHODS):
         for data in DATA:

@@ -221,7 +221,7 @@ def test_mixflow_logs_weights_and_contour_picture(tmp_path):
     from gan_zoo.callbacks.pictures import points_figure
     from gan_zoo.training import train
 
-    res = train("mixflow", "ring", steps=3, out=tmp_path, progress=False,
+    res = train(method="mixflow", data="ring", steps=3, out=tmp_path, progress=False,
                 overrides={"hidden": "8", "depth": "1", "components": "3", "batch_size": "32", "log_every": "1",
                            "test_size": "64", "c_start": "0", "train": "ml-em"})
     logged = res.method.last_logged

@@ -13,7 +13,7 @@ from gan_zoo.data import data_info, load_dataset
 
 
 def test_every_method_in_code_has_a_light_config():
-    registry._load_all()
+    registry.load_all()
     for name, entry in registry.METHODS.items():
         assert entry._cls is not None, f"{name}: no @register_method in {entry.module}"
         assert entry._cls.method_name == name
@@ -115,7 +115,7 @@ def test_list_method_shows_only_the_fields_it_uses(method, data):
 
 
 def test_configs_are_plain_dataclasses():
-    registry._load_catalogue()
+    registry.load_catalogue()
     for name, entry in registry.METHODS.items():
         fields = {f.name for f in dataclasses.fields(entry.config_cls)}
         assert {"batch_size", "n_critic", "z_dim", "arch", "width", "log_every"} <= fields, name
@@ -128,5 +128,5 @@ def test_every_registered_dataset_is_in_the_catalogue():
     for name, entry in registry.DATASETS.items():
         assert entry._factory is not None, f"{name}: in the catalogue but no @register_dataset"
         assert entry.module == entry._factory.__module__, name
-    catalogue = {row[0] for row in registry._DATASET_CATALOGUE}
-    assert set(registry.DATASETS) == catalogue, "add the data set's line to registry._DATASET_CATALOGUE"
+    catalogue = {row[0] for row in registry.DATASET_CATALOGUE}
+    assert set(registry.DATASETS) == catalogue, "add the data set's line to registry.DATASET_CATALOGUE"

@@ -66,7 +66,7 @@ class GeneratorEMA(L.Callback):
         check_ema(decay, start)
         self.decay, self.start, self.every = float(decay), int(start), every
         self.run_dir = Path(run_dir) if run_dir is not None else None
-        self.metrics = metrics  # a PeriodicMetrics whose compute() scores the EMA weights
+        self.metrics = metrics  # a metrics.method_scores.MethodScorer: its compute() scores the EMA weights
         self.state: dict[str, torch.Tensor] | None = None
         self.updates = 0  # EMA updates applied (generator steps after `start`)
         self._written = None  # the step whose pictures are on disk
