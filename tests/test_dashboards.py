@@ -48,7 +48,7 @@ def wgan_run(tmp_path_factory):
     grads = _GradsAtEnd()
     GenerativeMethod.record = spy
     try:
-        res = train("wgan-gp", "ring", steps=STEPS, out=tmp_path_factory.mktemp("dash"), progress=False,
+        res = train(method="wgan-gp", data="ring", steps=STEPS, out=tmp_path_factory.mktemp("dash"), progress=False,
                     overrides={"log_every": str(LOG_EVERY), "width": "16"}, picture_every=STEPS, histogram_every=HIST_EVERY,
                     callbacks=[grads])
     finally:
@@ -121,7 +121,7 @@ def test_weight_and_gradient_histograms_of_both_nets(wgan_run):
 def test_histograms_can_be_turned_off(tmp_path):
     from gan_zoo.training import train
 
-    res = train("gan", "ring", steps=1, out=tmp_path, progress=False, histogram_every=0,
+    res = train(method="gan", data="ring", steps=1, out=tmp_path, progress=False, histogram_every=0,
                 overrides={"width": "8", "log_every": "1"})
     acc = EventAccumulator(str(res.run_dir)).Reload()
     assert acc.Tags()["histograms"] == [] and acc.Scalars("loss/critic")
