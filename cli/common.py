@@ -28,7 +28,9 @@ def _quiet_libraries() -> None:
 
 
 def _is_rank_zero() -> bool:
-    return os.environ.get("LOCAL_RANK", "0") == "0" and os.environ.get("NODE_RANK", "0") == "0"
+    from gan_zoo.launch import launched_as_rank_zero  # os.environ only: no torch on the error path
+
+    return launched_as_rank_zero()
 
 
 def friendly(fn):

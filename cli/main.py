@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from .common import EXIT_USER_ERROR, _quiet_libraries, console, err_console, friendly, parse_sets
+from .common import EXIT_USER_ERROR, _is_rank_zero, _quiet_libraries, console, err_console, friendly, parse_sets
 
 app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Train, sample and evaluate the GANs and flows of gan_zoo.\n\n"
@@ -201,7 +201,7 @@ def train(
                        accelerator=r["accelerator"], progress="lines" if no_progress else "auto", timeout=timeout,
                        ema=r["ema"], ema_start=r["ema_start"], histogram_every=histogram_every,
                        announce=lambda text: err_console.print(text, markup=False, highlight=False, soft_wrap=True))
-    if os.environ.get("LOCAL_RANK", "0") != "0" or int(os.environ.get("NODE_RANK", "0")) != 0:
+    if not _is_rank_zero():  # the other DDP ranks (Lightning's, torchrun's, srun's): rank 0 reports
         return
     m = result.method
     paths = {"run folder": result.run_dir, "checkpoint": result.checkpoint, "last picture": result.picture}
@@ -340,6 +340,11 @@ def _is_no_args_help(e: Exception) -> bool:
 
 def main() -> None:
     """Console-script entry: usage errors also become one line (no usage box, no traceback)."""
+    # torch's C++ side logs to stderr itself: a rendezvous or collective that fails (a rank that never joins
+    # within --timeout, a dead peer) prints ~35 [E]/[W] c10d/TCPStore lines with C++ frames before the
+    # Python error we turn into one line. Before torch is imported, and only in this process and the DDP
+    # ranks it starts (they inherit it); a user's own TORCH_CPP_LOG_LEVEL (e.g. INFO to debug) wins.
+    os.environ.setdefault("TORCH_CPP_LOG_LEVEL", "FATAL")
     try:
         rv = app(standalone_mode=False)
     except typer.Abort:

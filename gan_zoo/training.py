@@ -16,6 +16,7 @@ import lightning as L
 import torch
 
 from .data import DataInfo, GanDataModule
+from .launch import launched_as_rank_zero
 from .registry import GanZooError, create_method, method_entry
 
 DEFAULT_DATA = "ring"
@@ -81,15 +82,6 @@ class Interrupted(GanZooError):
 
 
 RUN_DIR_ENV = "GANZOO_RUN_DIR"
-
-
-def _launched_as_rank_zero() -> bool:
-    """Rank 0 before the Trainer exists, from the launcher's environment (Lightning, torchrun, SLURM)."""
-    env = os.environ
-    for key in ("RANK", "SLURM_PROCID"):
-        if key in env:
-            return int(env[key]) == 0
-    return int(env.get("LOCAL_RANK", "0")) == 0 and int(env.get("NODE_RANK", env.get("GROUP_RANK", "0"))) == 0
 
 
 def next_version(root: Path) -> Path:
@@ -346,11 +338,13 @@ def train(method: str | None = None, data: str | None = None, *, steps: int | No
     every = picture_every or max(steps // 10, 1)
     extra_callbacks = callbacks  # the caller's own (e.g. the benchmark's timer), after ours
     if ckpt is None:
-        if _launched_as_rank_zero():
+        if launched_as_rank_zero():
             # Set-up that can fail on user input is done: only now does a new version folder appear.
             run_dir = next_version(Path(out).absolute() / method / data)  # absolute: printed, stored
-        else:  # a DDP worker: rank 0's folder (it alone writes there), named by the launcher's environment
-            run_dir = Path(os.environ.get(RUN_DIR_ENV) or Path(out) / method / data / "version_of_rank_0")
+        else:  # a DDP worker: it writes nothing; rank 0's folder comes from Lightning's launcher (started
+            # inside rank 0's fit) or, for ranks torchrun/srun/NODE_RANK started, from rank 0 at set-up
+            # (PeriodicCheckpoint.setup broadcasts it): until then a placeholder that is never created
+            run_dir = Path(os.environ.get(RUN_DIR_ENV) or Path(out).absolute() / method / data / "version_of_rank_0")
     pictures = SamplePictures(run_dir / "samples", every=every)
     checkpoints = PeriodicCheckpoint(run_dir / "checkpoints", every=checkpoint_every or max(steps // 5, 1))
     callbacks = [pictures, checkpoints]
@@ -406,6 +400,7 @@ def train(method: str | None = None, data: str | None = None, *, steps: int | No
         raise failure from None
     finally:
         os.environ.pop(RUN_DIR_ENV, None)
+    run_dir = checkpoints.dirpath.parent  # rank 0's, on every rank
     if checkpoints.stop_signal is not None:
         raise Interrupted(checkpoints.stop_signal, model.generator_steps, steps, checkpoints.last_path)
     if model.generator_steps < steps:
@@ -433,7 +428,3 @@ def describe_run(method: str, data: str, steps: int, seed: int, config, override
     return (f"{head}: {run_dir}\n"
             f"{method} on {data}: {steps} generator steps, batch {c.batch_size}, n_critic {c.n_critic}, "
             f"seed {seed}; overrides: {sets} (all keys: config.json)")
-
-
-def is_rank_zero() -> bool:
-    return int(os.environ.get("RANK", os.environ.get("LOCAL_RANK", "0"))) == 0

@@ -112,6 +112,10 @@ class PeriodicCheckpoint(GeneratorStepCallback):
         self._previous = {}
 
     def setup(self, trainer, method, stage=None) -> None:
+        if trainer.world_size > 1:
+            # Rank 0 chose the run folder; a rank that torchrun, srun or another node started could not know
+            # it, and names it in its own lines (the resume command, a dead peer's message).
+            self.dirpath = Path(trainer.strategy.broadcast(str(self.dirpath), src=0))
         if trainer.global_rank == 0:
             remove_stale_temporaries(self.dirpath)
 
