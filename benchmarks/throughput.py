@@ -16,6 +16,7 @@ load on a shared machine hits both alike; each cell is the median over ``--repea
     .venv/bin/python benchmarks/throughput.py --device cuda --full
     .venv/bin/python benchmarks/throughput.py --quick --dispatch   # + the shipped loop without the plain dispatch
     .venv/bin/python benchmarks/throughput.py --quick --histograms 50   # + with weight/gradient histograms every 50
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/throughput.py --quick --cpu-time   # per CPU second (loaded machine)
 
 The shipped loop's histograms (callbacks/pictures.py NetHistograms) come at the picture period, so they are
 outside the timed window too; ``--histograms N`` adds a column with them every N generator steps inside it.
@@ -53,6 +54,9 @@ from gan_zoo.registry import create_method, register_dataset
 from gan_zoo.training import train
 
 IMAGE_SET = "bench-cifar32"
+# The timer of both loops: wall time, or with --cpu-time this process's CPU time (user + system), which a shared,
+# loaded machine hardly changes when torch runs on one thread (OMP_NUM_THREADS=1): a rate per CPU second.
+CLOCK = time.perf_counter
 N_IMAGES = 2048
 
 
@@ -90,9 +94,9 @@ class StepTimer(L.Callback):
             if self.cuda:
                 torch.cuda.synchronize()
             if s == self.warmup:
-                self.t0 = time.perf_counter()
+                self.t0 = CLOCK()
             else:
-                self.t1 = time.perf_counter()
+                self.t1 = CLOCK()
 
     @property
     def rate(self) -> float:
@@ -220,9 +224,9 @@ def run_hand(s: Setting, device: str, precision: str = "32-true", compile: str |
             if cuda:
                 torch.cuda.synchronize()
             if step == s.warmup:
-                t0 = time.perf_counter()
+                t0 = CLOCK()
             else:
-                return s.steps / (time.perf_counter() - t0)
+                return s.steps / (CLOCK() - t0)
     raise AssertionError("unreachable")
 
 
@@ -254,7 +258,12 @@ def main(argv=None) -> int:
                     help="also time the shipped loop with the plain dispatch off (methods/dispatch.py), interleaved")
     ap.add_argument("--histograms", type=int, default=None, metavar="N",
                     help="also time the shipped loop with weight/gradient histograms every N generator steps")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time by this process's CPU time, not wall time (for a loaded machine; with OMP_NUM_THREADS=1)")
     args = ap.parse_args(argv)
+    if args.cpu_time:
+        global CLOCK
+        CLOCK = time.process_time
     if args.device == "cuda" and not torch.cuda.is_available():
         print("error: --device cuda but no CUDA device here", file=sys.stderr)
         return 2
@@ -292,8 +301,9 @@ def main(argv=None) -> int:
                   f"{extra}   (runs: {', '.join(f'{a:.1f}/{b:.1f}' for a, b in zip(shipped, hand))})", flush=True)
 
     print()
+    unit = "generator iterations per CPU second" if args.cpu_time else "generator iterations/s"
     print(f"device: {args.device} ({torch.cuda.get_device_name() if args.device == 'cuda' else 'CPU'}), "
-          f"torch threads {torch.get_num_threads()}, median of {args.repeats}, generator iterations/s")
+          f"torch threads {torch.get_num_threads()}, median of {args.repeats}, {unit}")
     head = f"| {'setting':<40} | {'shipped it/s':>12} | {'hand it/s':>10} | {'ratio':>6} |"
     rule = "|" + "-" * 42 + "|" + "-" * 14 + ":|" + "-" * 11 + ":|" + "-" * 7 + ":|"
     if args.dispatch:

@@ -36,7 +36,10 @@ def compare(
     device: str | None = typer.Option(None, "--device", help="evaluation device: cpu | cuda"),
     no_progress: bool = typer.Option(False, "--no-progress", help="no progress display"),
 ):
-    """Compare methods (or run folders) on the same data, seeds, samples and metrics: one table."""
+    """Compare methods (or run folders) on the same data, seeds, samples and metrics: one table.
+
+    Example: ganzoo compare wgan wgan-gp --data ring --steps 500 --seeds 3 --out cmp
+    """
     _quiet_libraries()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

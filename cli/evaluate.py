@@ -13,8 +13,10 @@ import typer
 
 from .common import _quiet_libraries, console, err_console, friendly
 
-eval_app = typer.Typer(no_args_is_help=True, help="Evaluate a sample folder (from `ganzoo sample`).")
-classifier_app = typer.Typer(no_args_is_help=True, help="Dataset classifiers: DDM's embedding and a classifier score.")
+eval_app = typer.Typer(no_args_is_help=True, help="Evaluate a sample folder (from `ganzoo sample`).\n\n"
+                                                 "Example: ganzoo eval w1 --samples S")
+classifier_app = typer.Typer(no_args_is_help=True, help="Dataset classifiers: DDM's embedding and a classifier "
+                                                       "score.\n\nExample: ganzoo classifier train --data mnist5k")
 
 SAMPLES = typer.Option(..., "--samples", help="sample folder written by `ganzoo sample`")
 DATA = typer.Option(None, "--data", help="dataset (default: the manifest's)")

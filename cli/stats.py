@@ -24,7 +24,10 @@ def stats(
     data_dir: str | None = typer.Option(None, "--data-dir"),
     device: str | None = typer.Option(None, "--device", help="cpu | cuda"),
 ):
-    """Reference statistics of a dataset split for `ganzoo eval fid|kid --ref`."""
+    """Reference statistics of a dataset split for `ganzoo eval fid|kid --ref`.
+
+    Example: ganzoo stats --data mnist5k --extractor classifier --split test --out ref/mnist5k_test.npz
+    """
     _quiet_libraries()
     from gan_zoo.metrics.reference import compute_reference, save_reference
 

@@ -83,7 +83,8 @@ def test_version_and_every_help_has_an_example():
     r = invoke("--version")
     assert r.exit_code == 0 and re.match(r"ganzoo \(gan_zoo\) \d+\.\d+", r.stdout)
     for cmd in (["train"], ["sample"], ["list"], ["eval", "fid"], ["eval", "kid"], ["eval", "is"], ["eval", "ddm"],
-                ["eval", "w1"], ["eval", "modes"], ["eval", "nll"], ["classifier", "train"]):
+                ["eval", "w1"], ["eval", "modes"], ["eval", "nll"], ["classifier", "train"], ["compare"], ["stats"],
+                ["eval"], ["classifier"]):
         h = invoke(*cmd, "--help")
         assert h.exit_code == 0, (cmd, h.output)
         assert "Example: ganzoo " + " ".join(cmd) in " ".join(h.stdout.split()), cmd
