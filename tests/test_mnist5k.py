@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
 import torch
 from gan_zoo_cli.main import app
 from typer.testing import CliRunner
@@ -121,3 +122,32 @@ def test_unrolled_d_width_shrinks_only_the_discriminator():
     quarter = create_method("unrolled", info, {"width": "16", "d_width": "4"})
     n = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     assert n(quarter.generator) == n(same.generator) and n(quarter.critic) < n(same.critic) / 4
+
+
+def test_stacked_nets_are_pacgans_with_d_at_a_quarter_of_the_filters():
+    """unrolled --set stacked_nets=true: fjxmlzn/PacGAN's Stacked MNIST DCGAN (unrolled_GAN_experiment/
+    D=0.25G/model.py): G 256 -> 64x4x4 -> 32 -> 16 -> 8 maps -> 3; D 3x3 stride-2 convs of f, 2f, 4f
+    filters -> Linear(1), f = d_width (PacGAN's D = 1/4 G: 2; D = 1/2 G: 4; 0: 8, the mirror of G)."""
+    import gan_zoo.methods  # noqa: F401
+    from gan_zoo.data import data_info
+    from gan_zoo.registry import create_method
+
+    info = data_info(load_dataset("stacked-mnist5k", "test"))
+    n = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    m = create_method("unrolled", info, {"stacked_nets": "true", "d_width": "2", "z_dim": "256"})
+    assert n(m.generator) == (256 * 1024 + 1024) + 2 * 64 + (64 * 32 * 9 + 32) + 2 * 32 + (32 * 16 * 9 + 16) \
+        + 2 * 16 + (16 * 8 * 9 + 8) + 2 * 8 + (8 * 3 * 9 + 3)
+
+    def d_params(f):
+        return (3 * f * 9 + f) + 2 * f + (f * 2 * f * 9 + 2 * f) + 4 * f + (2 * f * 4 * f * 9 + 4 * f) + 8 * f \
+            + (4 * f * 16 + 1)
+
+    assert n(m.critic) == d_params(2)
+    assert n(create_method("unrolled", info, {"stacked_nets": "true", "d_width": "4"}).critic) == d_params(4)
+    assert n(create_method("unrolled", info, {"stacked_nets": "true"}).critic) == d_params(8)
+    x = m.sample(5, torch.Generator().manual_seed(0))
+    assert x.shape == (5, 3, 28, 28) and x.abs().max() <= 1
+    assert m.critic(x).shape == (5,)
+    with pytest.raises(Exception, match="28x28"):
+        create_method("unrolled", data_info(load_dataset("ring8")), {"stacked_nets": "true"})
+

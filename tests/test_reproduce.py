@@ -67,7 +67,7 @@ def test_wae_quick(capsys):  # seed 002 T3
 def test_stacked_mnist_quick(capsys):  # Metz et al. 2017 §3.3 as PacGAN Table 3 quotes it
     rows, out = _run(capsys, "stacked-mnist", "--quick")
     assert all(1 <= r["modes"] <= 300 and 0 <= r["kl"] <= math.log(1000) + 1e-9 for r in rows)
-    assert "D at 1/4" in out or "1/4 of the generator's" in out
+    assert "D = 1/4 G counted in filters per layer" in out and "of PacGAN's 500000 iterations" in out
 
 
 @pytest.mark.slow  # six few-step DCGAN runs and a classifier: ~1 min of CPU; ddm-missing keeps seed 004 in the fast suite

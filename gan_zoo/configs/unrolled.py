@@ -35,6 +35,10 @@ class UnrolledConfig(MethodConfig):
     # VEEGAN's ring/grid protocol: a BN-ReLU 4x400 generator, a 3-layer maxout discriminator; nets/mlp.py).
     # Its optimiser and batch are set with the other fields (benchmarks/reproduce.py unrolled-ring).
     pacgan_nets: bool = False
+    # True (images): the Unrolled paper's small Stacked MNIST DCGAN as PacGAN re-implements it (nets/stacked.py;
+    # fjxmlzn/PacGAN stacked_MNIST_experiments/unrolled_GAN_experiment/D=0.25G/model.py); d_width is then
+    # D's first-layer filters (0: 8, mirroring G; PacGAN's D = 1/4 G: 2, D = 1/2 G: 4).
+    stacked_nets: bool = False
     # Image discriminator's base width; 0: the generator's. UG-P §3.3 / PacGAN Table 3's Stacked MNIST runs
     # shrink D to 1/4 of G's size to make mode collapse likely (benchmarks/reproduce.py stacked-mnist).
     d_width: int = 0
@@ -64,6 +68,8 @@ class UnrolledConfig(MethodConfig):
             raise GanZooError("paper_nets=true builds the MoG MLPs; use paper_nets=false with arch=" + self.arch)
         if self.d_width < 0:
             raise GanZooError(f"d_width must be >= 0 (0: the generator's width), got {self.d_width}")
+        if self.stacked_nets and (self.pacgan_nets or self.arch not in ("auto", "dcgan")):
+            raise GanZooError("stacked_nets=true builds the Stacked MNIST DCGAN; leave pacgan_nets/arch unset")
         if self.pacgan_nets and self.paper_nets:
             raise GanZooError("pacgan_nets=true and paper_nets=true are two different nets: pick one "
                               "(pacgan_nets=true alone turns paper_nets off)")

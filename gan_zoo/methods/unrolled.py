@@ -23,6 +23,7 @@ from ..losses import gan_discriminator_loss, gan_generator_loss
 from ..optim.unroll import adam_state_from, unroll
 from ..nets import build_critic, build_generator
 from ..nets.mlp import MLP, MLPCritic, PacGANDiscriminator, PacGANGenerator
+from ..nets.stacked import StackedDiscriminator, StackedGenerator
 from ..registry import GanZooError, register_method
 from .base import GenerativeMethod
 
@@ -69,6 +70,12 @@ class Unrolled(GenerativeMethod):
             dim = int(torch.tensor(data_info.shape).prod())
             self.generator = PacGANGenerator(config.z_dim, dim, hidden=config.width or 400)
             self.critic = PacGANDiscriminator(dim, hidden=config.width // 2 if config.width else 200)
+        elif config.stacked_nets:
+            if not data_info.is_image or tuple(data_info.shape[1:]) != (28, 28):
+                raise GanZooError("stacked_nets=true builds the 28x28 Stacked MNIST nets; points use pacgan_nets")
+            ch = data_info.shape[0]
+            self.generator = StackedGenerator(config.z_dim, ch)
+            self.critic = StackedDiscriminator(ch, config.d_width or 8)
         elif config.paper_nets and not data_info.is_image:
             dim = int(torch.tensor(data_info.shape).prod())
             # UG-C: generator FC128-tanh -> FC128-tanh -> FC2; discriminator FC128-tanh -> FC128-tanh -> FC1.
