@@ -1,4 +1,4 @@
-"""Config of gan_zoo/methods/ae_ot.py: AE-OT (An et al., ICLR 2020; seed 002 §2.2-2.4): decouple manifold learning from measure learning.
+"""Config of gan_zoo/methods/ae_ot.py: AE-OT (An et al., ICLR 2020; [S2] §2.2-2.4): decouple manifold learning from measure learning.
 
 Paper defaults, cited; importable without torch or Lightning (``ganzoo list``, argument checks).
 """
@@ -35,7 +35,7 @@ class AEOTConfig(MethodConfig):
     ot_steps: int = 20_000
     ot_max_samples: int = 1_000_000  # ours: a cap on the doublings (time, not memory: the sums are chunked)
     # Algorithm 2: angle threshold theta (AEOT-C demo2: 0.7 for CelebA; toy demos 0.09-0.4, 0.2 for the
-    # 25-Gaussians) and d + 1 nearest centroids (seed 002 Alg. 2 step 5; 0 means d + 1).
+    # 25-Gaussians) and d + 1 nearest centroids ([S2] Alg. 2 step 5; 0 means d + 1).
     theta: float = 0.7
     n_neighbours: int = 0
     centroid_samples: int = 200_000  # ours: Monte-Carlo samples for the cell centroids c_hat_i (Alg. 2 step 3)

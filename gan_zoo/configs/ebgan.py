@@ -1,4 +1,4 @@
-"""Config of gan_zoo/methods/ebgan.py: EBGAN (Zhao, Mathieu & LeCun 2017; seed 003 §1.8, §3.5; paper_defaults.md §2).
+"""Config of gan_zoo/methods/ebgan.py: EBGAN (Zhao, Mathieu & LeCun 2017; [S3] §1.8, §3.5; [P2]).
 
 Paper defaults, cited; importable without torch or Lightning (``ganzoo list``, argument checks).
 """
@@ -15,7 +15,7 @@ from .base import MethodConfig
 @dataclass
 class EBGANConfig(MethodConfig):
     # EB-P §4.1: "m = 10" for every EBGAN run of the MNIST grid (the only margin the available text fixes;
-    # LSUN/CelebA/ImageNet margins are in the unavailable Appendix C, paper_defaults.md §2; the Appendix F
+    # LSUN/CelebA/ImageNet margins are in the unavailable Appendix C, [P2]; the Appendix F
     # sweep, m in {1, ..., 32}, is on the same scale). It is a value of the paper's energy, the Euclidean
     # norm ||Dec(Enc(x)) - x|| (EB-P eq. 13; losses/energy.py), so the two go together.
     margin: float = 10.0
@@ -23,10 +23,10 @@ class EBGANConfig(MethodConfig):
     pt_weight: float = 0.1
     # EB-P §4.1, Table 1: Adam with learning rate 0.001 for both G and D.
     lr: float = 1e-3
-    # Adam's betas are not in the available text (paper_defaults.md §2): Radford et al.'s beta1 = 0.5.
+    # Adam's betas are not in the available text ([P2]): Radford et al.'s beta1 = 0.5.
     beta1: float = 0.5
     beta2: float = 0.999
-    # Batch size and latent size are not given (paper_defaults.md §2 "Latent size: Not found"):
+    # Batch size and latent size are not given ([P2] "Latent size: Not found"):
     # the shared defaults (64, and DCGAN's z in R^100 for images).
     batch_size: int = 64
     z_dim: int = 100

@@ -1,4 +1,4 @@
-"""Config of gan_zoo/methods/flowgan.py: FlowGAN (Grover, Dhar, Ermon 2018; seed 000 §2.4.1 eq. 2.29): a NICE generator trained adversarially
+"""Config of gan_zoo/methods/flowgan.py: FlowGAN (Grover, Dhar, Ermon 2018; [S0] §2.4.1 eq. 2.29): a NICE generator trained adversarially
 
 Paper defaults, cited; importable without torch or Lightning (``ganzoo list``, argument checks).
 """
@@ -14,5 +14,5 @@ from .flow_family import AdversarialFlowConfig
                "NICE generator, WGAN-GP critic + lambda_ml * exact NLL (ml_weight=0: pure GAN)")
 @dataclass
 class FlowGANConfig(AdversarialFlowConfig):
-    """Seed 000 §5.1.1 / §5.2 single-flow GAN+ML: the family's defaults (flow_family.AdversarialFlowConfig);
-    the generator is the single flow of §5.1.1, the critic on MNIST the DCGAN one with layer norm ([AMBIG-14])."""
+    """[S0] §5.1.1 / §5.2 single-flow GAN+ML: the family's defaults (flow_family.AdversarialFlowConfig);
+    the generator is the single flow of §5.1.1, the critic on MNIST the DCGAN one with layer norm ([A14])."""

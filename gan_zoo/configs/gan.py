@@ -1,4 +1,4 @@
-"""Config of gan_zoo/methods/gan.py: GAN (Goodfellow et al. 2014), Algorithm 1 of seed 000 §2.2 with k = 1 discriminator step.
+"""Config of gan_zoo/methods/gan.py: GAN (Goodfellow et al. 2014), Algorithm 1 of [S0] §2.2 with k = 1 discriminator step.
 
 Paper defaults, cited; importable without torch or Lightning (``ganzoo list``, argument checks).
 """
@@ -23,12 +23,12 @@ class GANConfig(MethodConfig):
     lr: float = 2e-4
     beta1: float = 0.5
     beta2: float = 0.999
-    # f-GAN (Nowozin et al. 2016, seed 003 §1.7): train on the variational bound of an f-divergence
+    # f-GAN (Nowozin et al. 2016, [S3] §1.7): train on the variational bound of an f-divergence
     # (kl, reverse-kl, pearson, neyman, hellinger, js, gan, tv; gan_zoo/losses/fgan.py). "none": the plain
     # GAN losses above. With a divergence, loss=nonsaturating is f-GAN §3.2's generator alternative,
     # loss=minimax the saddle point of eq. 7.
     divergence: str = "none"
-    # Seed 004 §3.3.2's weaker generators for Basart's DDM experiments (§3.4.2, MNIST: DDM must rank DCGAN
+    # [S4] §3.3.2's weaker generators for Basart's DDM experiments (§3.4.2, MNIST: DDM must rank DCGAN
     # best, then small DCGAN, then weakened DCGAN): g_batchnorm=false is "weakened" (all of G's batch-norm
     # layers removed), g_small=true is "small DCGAN" (G's last hidden layer removed, the layer before it
     # producing the image). DCGAN nets only (gan_zoo/nets/dcgan.py); D is left as it is.
@@ -37,7 +37,7 @@ class GANConfig(MethodConfig):
 
     @classmethod
     def for_data(cls, info):
-        # Points: 2-D noise into the MLPs of gan_zoo/nets/factory.py (seed 000 §5.1.1's topology).
+        # Points: 2-D noise into the MLPs of gan_zoo/nets/factory.py ([S0] §5.1.1's topology).
         return cls(z_dim=2) if not info.is_image else cls()
 
     def validate(self):

@@ -1,4 +1,4 @@
-"""Config of gan_zoo/methods/infogan.py: InfoGAN (Chen et al. 2016; seed 003 §1.6; paper_defaults.md §3).
+"""Config of gan_zoo/methods/infogan.py: InfoGAN (Chen et al. 2016; [S3] §1.6; [P3]).
 
 Paper defaults, cited; importable without torch or Lightning (``ganzoo list``, argument checks).
 """
@@ -35,7 +35,7 @@ class InfoGANConfig(MethodConfig):
     beta1: float = 0.5
     beta2: float = 0.999
     # Q of a continuous code: a factored Gaussian. IG-C's MNIST launcher, the run behind the paper's 5 % error,
-    # fixes std = 1 ("fixed", paper_defaults.md §3 ⚠); IG-P §6 describes a learned std ("learned", an option).
+    # fixes std = 1 ("fixed", [P3] ⚠); IG-P §6 describes a learned std ("learned", an option).
     # We follow the code: a learned std makes the continuous bound grow without limit as the std shrinks
     # (up to our clamp), and on digits that term drowned the GAN loss: G wrote the codes into pixel noise
     # that Q could read and D did not punish (500 steps, width 32: categorical-code accuracy 0.26 learned

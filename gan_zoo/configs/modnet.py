@@ -1,4 +1,4 @@
-"""Config of gan_zoo/methods/modnet.py: ModNet, the Modification Network (Basart 2017, seed 004 §2; notes 004 §2): G(y_t, x) edits a real
+"""Config of gan_zoo/methods/modnet.py: ModNet, the Modification Network (Basart 2017, [S4] §2; [N4] §2): G(y_t, x) edits a real
 
 Paper defaults, cited; importable without torch or Lightning (``ganzoo list``, argument checks).
 """
@@ -34,7 +34,7 @@ class ModNetConfig(MethodConfig):
     pretrain_steps: int = 0  # B only: classifier steps on real data before the GAN (§2.5.1 "pretrained")
     pretrain_lr: float = 1e-3  # Adam's default (Kingma & Ba 2015); the thesis gives none
     # Target labels: uniform over the *other* classes (augmentation experiment 1 requires y_t != y;
-    # notes 004 §5.14), or "any".
+    # [N4] §5.14), or "any".
     target: str = "other"
 
     @classmethod

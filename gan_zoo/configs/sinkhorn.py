@@ -1,4 +1,4 @@
-"""Config of gan_zoo/methods/sinkhorn.py: Sinkhorn autodiff (Genevay, Peyre & Cuturi 2018; seed 000 §2.3.4, Alg. 4).
+"""Config of gan_zoo/methods/sinkhorn.py: Sinkhorn autodiff (Genevay, Peyre & Cuturi 2018; [S0] §2.3.4, Alg. 4).
 
 Paper defaults, cited; importable without torch or Lightning (``ganzoo list``, argument checks).
 """
@@ -15,7 +15,7 @@ from .base import MethodConfig
 @dataclass
 class SinkhornConfig(MethodConfig):
     # Points: the SK-C1 point-cloud example (gpeyre/SinkhornAutoDiff): eps 0.01, 100 iterations, n = 200,
-    # squared Euclidean cost (paper_defaults.md §4). Its clouds (uniform on [-.5, .5]^2 against a ring of radius
+    # squared Euclidean cost ([P4]). Its clouds (uniform on [-.5, .5]^2 against a ring of radius
     # 0.8-1) have a mean cost of about 1, so its eps is 0.01 x the mean cost; on our ring (radius 5, mean cost
     # about 50) the absolute 0.01 left the plan's marginals off by 0.25 in L1 after 100 iterations. Points
     # therefore take eps relative to the mean cost of the batch (relative_eps) and stop at a tolerance.
@@ -26,12 +26,12 @@ class SinkhornConfig(MethodConfig):
     cost: str = "sqeuclidean"  # sqeuclidean | euclidean | learned
     # auto: debiased 2W(x,y) - W(x,x) - W(y,y) (SK-C1 sinkhorn_normalized) except a fixed cost on images, where
     # SK-C2's MNIST run uses the plain <P, C>; the learned cost is debiased (SK-C2 sinkhorn_gan_images.py
-    # run_gan, Genevay et al.'s learned-cost loss). true | false force it (paper_defaults.md §4).
+    # run_gan, Genevay et al.'s learned-cost loss). true | false force it ([P4]).
     debias: str = "auto"
     # > 0: stop once the plan's column marginal is within tol in L1 (checked every 10 iterations; the rows are
     # exact after each update), else run n_iters (Alg. 4's fixed L). Points: 1e-3 (issue 12).
     tol: float = 1e-3
-    # Generator optimiser: SK-C2 mke_tf.py (MNIST) Adam, lr 0.005 (the train() argument) (paper_defaults.md §4).
+    # Generator optimiser: SK-C2 mke_tf.py (MNIST) Adam, lr 0.005 (the train() argument) ([P4]).
     lr: float = 0.005
     beta1: float = 0.9  # SK-C2 uses TensorFlow's Adam defaults (beta1 0.9, beta2 0.999)
     beta2: float = 0.999

@@ -1,4 +1,4 @@
-"""Config of gan_zoo/methods/unrolled.py: Unrolled GAN (Metz, Poole, Pfau & Sohl-Dickstein 2017; seed 003 §1.5).
+"""Config of gan_zoo/methods/unrolled.py: Unrolled GAN (Metz, Poole, Pfau & Sohl-Dickstein 2017; [S3] §1.5).
 
 Paper defaults, cited; importable without torch or Lightning (``ganzoo list``, argument checks).
 """
@@ -16,11 +16,11 @@ from .base import MethodConfig
 class UnrolledConfig(MethodConfig):
     # K = 5: the official notebook's default (UG-C unrolling_steps=5) and VEEGAN's Unrolled baseline
     # ("as suggested in the authors' reference implementation", VG-P). UG-P Fig. 1 (MoG) shows K = 10;
-    # UG-P §3.3 compares K in {0, 1, 5, 10} (paper_defaults.md §1a).
+    # UG-P §3.3 compares K in {0, 1, 5, 10} ([P1a]).
     unroll_steps: int = 5
-    # UG-C: G minimises -(unrolled D loss), the minimax form (paper_defaults.md §1a "Objective").
+    # UG-C: G minimises -(unrolled D loss), the minimax form ([P1a] "Objective").
     loss: str = "minimax"
-    # UG-C params: D Adam lr 1e-4, G Adam lr 1e-3, beta1 0.5, eps 1e-8 (paper_defaults.md §1a).
+    # UG-C params: D Adam lr 1e-4, G Adam lr 1e-3, beta1 0.5, eps 1e-8 ([P1a]).
     lr_d: float = 1e-4
     lr_g: float = 1e-3
     beta1: float = 0.5

@@ -1,4 +1,4 @@
-"""Config of gan_zoo/methods/vae.py: VAE (Kingma & Welling 2014; seed 002 §1.3, notes 002 §1.3, §4.5): the baseline WAE is compared with.
+"""Config of gan_zoo/methods/vae.py: VAE (Kingma & Welling 2014; [S2] §1.3, [N2] §1.3, §4.5): the baseline WAE is compared with.
 
 Paper defaults, cited; importable without torch or Lightning (``ganzoo list``, argument checks).
 """
@@ -17,7 +17,7 @@ class VAEConfig(MethodConfig):
     # Not read by this method (one ELBO step per batch; build_autoencoder picks the encoder/decoder by data shape);
     # --set of one is an error.
     unused = ("n_critic", "arch")
-    # The WAE paper's comparison uses the same nets and latent size: paper_defaults.md §5 (d_z 8 MNIST, 64 CelebA).
+    # The WAE paper's comparison uses the same nets and latent size: [P5] (d_z 8 MNIST, 64 CelebA).
     z_dim: int = 8
     # 1/(2 eta) = 0.05, the WAE code's squared-L2 weight (see the module docstring); 28 px: eta = 40; points: 1/2.
     obs_var: float = 10.0

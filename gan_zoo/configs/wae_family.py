@@ -1,4 +1,4 @@
-"""The config the two Wasserstein auto-encoders share (Tolstikhin et al. 2018; seed 002 §1.8, notes 002 §4.2).
+"""The config the two Wasserstein auto-encoders share (Tolstikhin et al. 2018; [S2] §1.8, [N2] §4.2).
 
 WAE-MMD (Alg. 2) and WAE-GAN (Alg. 1) have the same latent size, prior, lambda, reconstruction cost and
 Adam; ``WAEConfig`` holds them with their sources, wae_mmd.py / wae_gan.py here add each one's divergence.
@@ -17,7 +17,7 @@ RECON_SCALE_01 = 0.05
 
 @dataclass
 class WAEConfig(MethodConfig):
-    # paper_defaults.md §5 (WAE paper §4, WAE code): latent size 8 for MNIST (28 px), 64 for CelebA.
+    # [P5] (WAE paper §4, WAE code): latent size 8 for MNIST (28 px), 64 for CelebA.
     z_dim: int = 8
     # §5: prior N(0, sigma_z^2 I) with sigma_z = 1 (code `pz_scale = 1`).
     sigma_z: float = 1.0

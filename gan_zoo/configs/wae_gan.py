@@ -1,4 +1,4 @@
-"""Config of gan_zoo/methods/wae_gan.py: WAE-GAN (Tolstikhin et al. 2018, Alg. 1; seed 002 Algorithm 1, notes 002 §1.8, §4.2).
+"""Config of gan_zoo/methods/wae_gan.py: WAE-GAN (Tolstikhin et al. 2018, Alg. 1; [S2] Algorithm 1, [N2] §1.8, §4.2).
 
 Paper defaults, cited; importable without torch or Lightning (``ganzoo list``, argument checks).
 """
@@ -15,8 +15,8 @@ from .wae_family import WAEConfig
 @dataclass
 class WAEGANConfig(WAEConfig):
     # z_dim, sigma_z, lambda, the cost's scale, Adam and batch 100: the pair's (wae_family.WAEConfig,
-    # paper_defaults.md §5).
-    # Seed 002 (WAE-GAN adversary, CelebA): z -> 4 x (FC_512, ReLU) -> FC_1 (the MNIST code uses the same).
+    # [P5]).
+    # [S2] (WAE-GAN adversary, CelebA): z -> 4 x (FC_512, ReLU) -> FC_1 (the MNIST code uses the same).
     adv_width: int = 512
     adv_depth: int = 4
     # §5 (WAE code): MNIST adversary lr 5e-4 (the AE's 1e-3 is the pair's default).

@@ -1,4 +1,4 @@
-"""Config of gan_zoo/methods/wae_mmd.py: WAE-MMD (Tolstikhin et al. 2018, Alg. 2; seed 002 Algorithm 2, notes 002 §1.8).
+"""Config of gan_zoo/methods/wae_mmd.py: WAE-MMD (Tolstikhin et al. 2018, Alg. 2; [S2] Algorithm 2, [N2] §1.8).
 
 Paper defaults, cited; importable without torch or Lightning (``ganzoo list``, argument checks).
 """
@@ -17,7 +17,7 @@ from .wae_family import WAEConfig
 class WAEMMDConfig(WAEConfig):
     unused = ("n_critic", "arch")  # Alg. 2 has no adversary: one step per batch (and the family's arch)
     # z_dim, sigma_z, lambda, the cost's scale, Adam and batch 100: the pair's (wae_family.WAEConfig,
-    # paper_defaults.md §5; the WAE code's comment gives the AE lr 1e-3 for WAE-MMD on CelebA too).
+    # [P5]; the WAE code's comment gives the AE lr 1e-3 for WAE-MMD on CelebA too).
     # §5: IMQ kernel, C = 2 d_z sigma_z^2, summed over the code's scales; "rbf" is the option the paper found failing.
     kernel: str = "imq"
     kernel_scales: str = "0.1,0.2,0.5,1,2,5,10"

@@ -1,4 +1,4 @@
-"""Config of gan_zoo/methods/wgan.py: WGAN with weight clipping (Arjovsky, Chintala & Bottou 2017, Alg. 1; seed 000 §2.3.3 Alg. 2).
+"""Config of gan_zoo/methods/wgan.py: WGAN with weight clipping (Arjovsky, Chintala & Bottou 2017, Alg. 1; [S0] §2.3.3 Alg. 2).
 
 Paper defaults, cited; importable without torch or Lightning (``ganzoo list``, argument checks).
 """
@@ -14,7 +14,7 @@ from .base import MethodConfig
                "Wasserstein GAN, critic Lipschitz by weight clipping to [-c, c], RMSProp")
 @dataclass
 class WGANConfig(MethodConfig):
-    # Seed 000 Alg. 2 header = Arjovsky et al. Alg. 1 defaults: c = 0.01, lr = 5e-5 (RMSProp),
+    # [S0] Alg. 2 header = Arjovsky et al. Alg. 1 defaults: c = 0.01, lr = 5e-5 (RMSProp),
     # n_critic = 5, m = 64.
     clip: float = 0.01
     lr: float = 5e-5

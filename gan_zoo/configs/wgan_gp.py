@@ -1,4 +1,4 @@
-"""Config of gan_zoo/methods/wgan_gp.py: WGAN-GP (Gulrajani et al. 2017, Alg. 1; seed 000 §2.3.3 Alg. 3).
+"""Config of gan_zoo/methods/wgan_gp.py: WGAN-GP (Gulrajani et al. 2017, Alg. 1; [S0] §2.3.3 Alg. 3).
 
 Paper defaults, cited; importable without torch or Lightning (``ganzoo list``, argument checks).
 """
@@ -15,7 +15,7 @@ from .base import LR_SCHEDULES, MethodConfig
 @dataclass
 class WGANGPConfig(MethodConfig):
     # Gulrajani et al. Alg. 1 defaults: lambda = 10, n_critic = 5, Adam alpha = 1e-4, beta1 = 0, beta2 = 0.9.
-    # (Seed 000's Alg. 3 header prints beta1 = 0.5, and its toy runs use lambda_gp = 0.1 (§5.1.1);
+    # ([S0]'s Alg. 3 header prints beta1 = 0.5, and its toy runs use lambda_gp = 0.1 (§5.1.1);
     # `--set beta1=0.5 gp_weight=0.1` reproduces those.)
     gp_weight: float = 10.0
     n_critic: int = 5

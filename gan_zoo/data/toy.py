@@ -42,7 +42,7 @@ class GaussianMixture2D:
 
 def _ring_centers(k: int, radius: float) -> torch.Tensor:
     # Angles 2*pi*j/k for j = 0..k-1: k distinct modes (the Unrolled GAN notebook's
-    # np.linspace(0, 2*pi, 8) repeats the first mode, paper_defaults.md §1a).
+    # np.linspace(0, 2*pi, 8) repeats the first mode, [P1a]).
     ang = torch.arange(k, dtype=torch.float64) * (2 * math.pi / k)
     return torch.stack([radius * torch.cos(ang), radius * torch.sin(ang)], 1).float()
 
@@ -50,30 +50,30 @@ def _ring_centers(k: int, radius: float) -> torch.Tensor:
 @register_dataset("ring", "points", "6 Gaussians on a circle of radius 5, variance 0.1 (seed 000 §5.1.1)",
                   embedded=True)
 def ring(**_) -> GaussianMixture2D:
-    # Seed 000 §5.1.1: "6 components ... equally spaced on a circle of radius 5 ... diagonal 0.1".
+    # [S0] §5.1.1: "6 components ... equally spaced on a circle of radius 5 ... diagonal 0.1".
     return GaussianMixture2D("ring", _ring_centers(6, 5.0), std=math.sqrt(0.1))
 
 
 @register_dataset("ring8", "points", "8 Gaussians on a unit circle, std 0.01 (Unrolled GAN MoG, Metz et al. 2017)",
                   embedded=True)
 def ring8(**_) -> GaussianMixture2D:
-    # Metz et al. 2017 §3.1, radius 1.0 and std 0.01 from the official notebook (paper_defaults.md §1a).
+    # Metz et al. 2017 §3.1, radius 1.0 and std 0.01 from the official notebook ([P1a]).
     return GaussianMixture2D("ring8", _ring_centers(8, 1.0), std=0.01)
 
 
 @register_dataset("grid25", "points", "25 Gaussians on {-4,-2,0,2,4}^2, std 0.05 (VEEGAN, Srivastava et al. 2017)",
                   embedded=True)
 def grid25(**_) -> GaussianMixture2D:
-    # VEEGAN notebook `create_distribution`: means (i, j), i, j in {-4,-2,0,2,4}, std 0.05 (paper_defaults.md §1c).
+    # VEEGAN notebook `create_distribution`: means (i, j), i, j in {-4,-2,0,2,4}, std 0.05 ([P1c]).
     g = torch.tensor([-4.0, -2.0, 0.0, 2.0, 4.0])
     centers = torch.cartesian_prod(g, g)
     return GaussianMixture2D("grid25", centers, std=0.05)
 
 
 class SwissRoll2D:
-    """Seed 000 §5.1.2's "modified Swiss roll with more spirals".
+    """[S0] §5.1.2's "modified Swiss roll with more spirals".
 
-    The thesis gives no parameters ([AMBIG-11] in the notes). Ours: t = 1.5*pi*(1 + 3u), u ~ U(0, 1),
+    The thesis gives no parameters ([A11] in the notes). Ours: t = 1.5*pi*(1 + 3u), u ~ U(0, 1),
     i.e. 2.25 turns instead of the classic 1.5, point (t cos t, t sin t) * 0.5 plus N(0, 0.25^2) noise,
     which puts it on the same scale as `ring` (radius up to ~9.4). No closed-form density.
     """
