@@ -1,8 +1,8 @@
-"""AE-OT (An et al., ICLR 2020; seed 002 §2.2-2.4): decouple manifold learning from measure learning.
+"""AE-OT (An et al., ICLR 2020; [S2] §2.2-2.4): decouple manifold learning from measure learning.
 
 1. Manifold: a deterministic autoencoder (encoder f_theta, decoder d), trained in ``training_step``.
 2. Measure: at the last training step (or on demand, ``fit_ot()``), the semi-discrete OT map T from the
-   uniform measure on the cube [-1/2, 1/2]^d (AEOT-C ``pre_cal``, paper_defaults.md §7) to the empirical
+   uniform measure on the cube [-1/2, 1/2]^d (AEOT-C ``pre_cal``, [P7]) to the empirical
    measure of the training set's latent codes, by Algorithm 1 (``gan_zoo/transport/semidiscrete_ot.py``).
 3. Generation: G = d o T_hat, with T_hat the piecewise-linear extension of Algorithm 2 that refuses to
    blend codes across singular boundaries (dihedral angle > theta).

@@ -1,4 +1,4 @@
-"""EBGAN (Zhao, Mathieu & LeCun 2017; seed 003 §1.8, §3.5; paper_defaults.md §2).
+"""EBGAN (Zhao, Mathieu & LeCun 2017; [S3] §1.8, §3.5; [P2]).
 
 The discriminator is an energy function: an autoencoder whose reconstruction error is low on the data
 manifold and high elsewhere; the generator produces the "contrastive samples" whose energy the

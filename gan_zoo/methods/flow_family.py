@@ -1,4 +1,4 @@
-"""What the flow methods share (seed 000 Chs. 3-5): NICE, FlowGAN, Mixflow and PGAN.
+"""What the flow methods share ([S0] Chs. 3-5): NICE, FlowGAN, Mixflow and PGAN.
 
 The four are one family in the thesis: a NICE flow (Ch. 3), the same flow trained as a GAN generator
 with an ML term (FlowGAN, §2.4.1), a mixture of such flows (Mixflow, §4.2) and Mixflow GAN+ML with
@@ -43,14 +43,14 @@ class _FlowFamily(GenerativeMethod):
 
     def build_wgan_gp_critic(self) -> nn.Module:
         """The WGAN-GP critic on data: the points MLP, or on images the DCGAN critic with layer norm as our
-        WGAN-GP uses (seed 000 §5.2 does not give one, [AMBIG-14])."""
+        WGAN-GP uses ([S0] §5.2 does not give one, [A14])."""
         c = self.config
         norm = "layer" if resolve_arch(c.arch, self.data_info) == "dcgan" else "none"
         return build_critic(c.arch, self.data_info, c.width, norm=norm)
 
     def wgan_gp_critic_step(self, critic, opt: torch.optim.Optimizer, real: torch.Tensor, fake: torch.Tensor) -> None:
-        """One Adam step of a WGAN-GP critic (seed 000 Alg. 3 lines 3-6 / Alg. 6 lines 3-5, the standard sign
-        [AMBIG-1]): minimise E f(fake) - E f(real) + lambda_gp GP. Records loss/critic, penalty/gradient and
+        """One Adam step of a WGAN-GP critic ([S0] Alg. 3 lines 3-6 / Alg. 6 lines 3-5, the standard sign
+        [A1]): minimise E f(fake) - E f(real) + lambda_gp GP. Records loss/critic, penalty/gradient and
         wasserstein/estimate (= -loss/critic)."""
         loss_w, penalty = wgan_gp_critic_terms(critic, real, fake)
         opt.zero_grad(set_to_none=True)
@@ -173,7 +173,7 @@ class MixtureMethod(_FlowFamily):
 
     def gan_ml_loss(self, critic, critic_module: nn.Module, comp: torch.Tensor, log_weights: torch.Tensor,
                     entropic_reg: torch.Tensor, entropy_weight: float, m: int) -> torch.Tensor:
-        """Seed 000 Alg. 6 lines 6-7 (eq. 4.10), for a critic f (Mixflow) or f_mix (PGAN, eq. 4.13): the flows
+        """[S0] Alg. 6 lines 6-7 (eq. 4.10), for a critic f (Mixflow) or f_mix (PGAN, eq. 4.13): the flows
         minimise -E f(g_c(h)) + lambda_ml NLL, the weights the NLL alone (no GAN gradient, no lambda_ml, §4.4)
         plus entropy_weight * ER (eq. 4.11). ``critic_module`` is frozen for the step; records loss/generator."""
         with frozen(critic_module):

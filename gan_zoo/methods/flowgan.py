@@ -1,5 +1,5 @@
-"""FlowGAN (Grover, Dhar, Ermon 2018; seed 000 §2.4.1 eq. 2.29): a NICE generator trained adversarially
-with a WGAN-GP critic (dual form, seed 000 §6.1.6) plus lambda_ml times its exact NLL.
+"""FlowGAN (Grover, Dhar, Ermon 2018; [S0] §2.4.1 eq. 2.29): a NICE generator trained adversarially
+with a WGAN-GP critic (dual form, [S0] §6.1.6) plus lambda_ml times its exact NLL.
 
     min_G max_f  E_pd f(x) - E_pz f(G(z)) - lambda_gp GP - lambda_ml E_pd log p_G(x)        (eq. 2.29)
 
@@ -36,7 +36,7 @@ class FlowGAN(SingleFlowMethod):
         c = self.config
         opt_g, opt_d = self.optimizers()
 
-        # Critic (Alg. 3 lines 3-6, standard sign [AMBIG-1]): minimise E f(G(z)) - E f(x) + lambda_gp GP.
+        # Critic (Alg. 3 lines 3-6, standard sign [A1]): minimise E f(G(z)) - E f(x) + lambda_gp GP.
         self.wgan_gp_critic_step(self.critic, opt_d, x, self.fakes(m))
 
         if not self.is_generator_turn():

@@ -1,4 +1,4 @@
-"""GAN (Goodfellow et al. 2014), Algorithm 1 of seed 000 §2.2 with k = 1 discriminator step."""
+"""GAN (Goodfellow et al. 2014), Algorithm 1 of [S0] §2.2 with k = 1 discriminator step."""
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,4 @@
-"""InfoGAN (Chen et al. 2016; seed 003 §1.6; paper_defaults.md §3).
+"""InfoGAN (Chen et al. 2016; [S3] §1.6; [P3]).
 
 The generator takes incompressible noise z and a structured latent code c (a categorical code and
 continuous codes); a Q head on the discriminator's trunk infers c from G(z, c), and both G and Q

@@ -1,4 +1,4 @@
-"""Mixflow: a mixture of T NICE flows (seed 000 §4.2), trained three ways (``train=``):
+"""Mixflow: a mixture of T NICE flows ([S0] §4.2), trained three ways (``train=``):
 
 - ``ml-em``: Alg. 5 with EM_flag: the E-step posterior q(c|x) (eq. 4.5) weights the flows' Adam step
   (eq. 4.6); the weights take the damped EM update (eqs. 4.7-4.8) after C_start frozen iterations.
@@ -55,7 +55,7 @@ class Mixflow(MixtureMethod):
         opt_flows, opt_w = opts[0], opts[1]
 
         if self.gan:
-            # Alg. 6 lines 3-5: critic step, fake = g_c(h) with c ~ p(c), WGAN-GP (standard sign, [AMBIG-1]).
+            # Alg. 6 lines 3-5: critic step, fake = g_c(h) with c ~ p(c), WGAN-GP (standard sign, [A1]).
             opt_d = opts[2]
             self.wgan_gp_critic_step(self.critic, opt_d, x, self.fakes(m))
             if not self.is_generator_turn():

@@ -1,4 +1,4 @@
-"""ModNet, the Modification Network (Basart 2017, seed 004 §2; notes 004 §2): G(y_t, x) edits a real
+"""ModNet, the Modification Network (Basart 2017, [S4] §2; [N4] §2): G(y_t, x) edits a real
 image x so that it reads as the target label y_t while staying close to x.
 
 Generator: the pix2pix U-Net of ``gan_zoo/nets/unet.py`` with the one-hot y_t tiled as input channels;

@@ -1,6 +1,6 @@
-"""NICE trained by maximum likelihood only (Dinh et al. 2014; seed 000 Ch. 3, "Single Flow ML" of Ch. 5).
+"""NICE trained by maximum likelihood only (Dinh et al. 2014; [S0] Ch. 3, "Single Flow ML" of Ch. 5).
 
-Each batch is one step of Adam on the exact negative log-likelihood (seed 000 eq. 3.7, Alg. 5 with T = 1).
+Each batch is one step of Adam on the exact negative log-likelihood ([S0] eq. 3.7, Alg. 5 with T = 1).
 Images are dequantised (NICE's Dequantizer) and modelled in the library's [-1, 1] data space; the NLL
 on [0, 1] pixels, the thesis's unit, is nll - D log 2. The flow, its config and the held-out NLL are the
 flow family's (flow_family.py).

@@ -1,9 +1,9 @@
-"""PGAN: Mixflow GAN+ML with personalized critics (seed 000 §4.3, eq. 4.13, trained as Alg. 6).
+"""PGAN: Mixflow GAN+ML with personalized critics ([S0] §4.3, eq. 4.13, trained as Alg. 6).
 
 One critic f_i per component; the mixture critic is f_mix(x) = sum_i p(c=i|x) f_i(x), the posterior
 treated as a constant (no gradient to the flows, the weights or the critics, §4.3). We score real and
 fake samples and the gradient-penalty interpolates with f_mix, the posterior detached at each point
-([AMBIG-9]: "Eq. 4.10 with f replaced by f_mix"). The mixture, its config and the held-out NLL are the
+([A9]: "Eq. 4.10 with f replaced by f_mix"). The mixture, its config and the held-out NLL are the
 flow family's (flow_family.py); the likelihood terms are gan_zoo/losses/mixture.py's.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .flow_family import MixtureMethod
 
 
 class _SharedTrunkCritics(nn.Module):
-    """T critic heads on one conv trunk (seed 000 §4.3.1's weight sharing): (N, ...) -> (N, T)."""
+    """T critic heads on one conv trunk ([S0] §4.3.1's weight sharing): (N, ...) -> (N, T)."""
 
     def __init__(self, net: nn.Module):
         super().__init__()

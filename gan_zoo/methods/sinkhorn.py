@@ -1,4 +1,4 @@
-"""Sinkhorn autodiff (Genevay, Peyre & Cuturi 2018; seed 000 §2.3.4, Alg. 4).
+"""Sinkhorn autodiff (Genevay, Peyre & Cuturi 2018; [S0] §2.3.4, Alg. 4).
 
 The generator minimises an entropic OT loss between a data minibatch and a generated minibatch, computed by
 L log-domain Sinkhorn iterations that autograd differentiates through (gan_zoo/losses/sinkhorn.py).
@@ -6,7 +6,7 @@ L log-domain Sinkhorn iterations that autograd differentiates through (gan_zoo/l
 - ``cost=sqeuclidean | euclidean``: a fixed ground cost on the samples; no adversary (Alg. 4 as printed).
 - ``cost=learned``: the cost is taken on features f_phi(x) of a critic network; f_phi is trained to *maximise*
   the debiased loss, the generator to minimise it, one critic step per generator step, critic weights
-  clipped before each critic step (SK-C2 ``sinkhorn_gan_images.py``, paper_defaults.md §4).
+  clipped before each critic step (SK-C2 ``sinkhorn_gan_images.py``, [P4]).
 """
 from __future__ import annotations
 

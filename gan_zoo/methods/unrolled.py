@@ -1,4 +1,4 @@
-"""Unrolled GAN (Metz, Poole, Pfau & Sohl-Dickstein 2017; seed 003 §1.5).
+"""Unrolled GAN (Metz, Poole, Pfau & Sohl-Dickstein 2017; [S3] §1.5).
 
 The generator descends the surrogate f_K(theta_G, theta_D) = f(theta_G, theta_D^K(theta_G, theta_D)): the
 discriminator's loss after K differentiable Adam steps of the discriminator from its current weights and

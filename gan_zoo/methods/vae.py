@@ -1,4 +1,4 @@
-"""VAE (Kingma & Welling 2014; seed 002 §1.3, notes 002 §1.3, §4.5): the baseline WAE is compared with.
+"""VAE (Kingma & Welling 2014; [S2] §1.3, [N2] §1.3, §4.5): the baseline WAE is compared with.
 
 Gaussian encoder q(z|x) = N(mu(x), diag exp(logvar(x))), prior p(z) = N(0, I) (seed: "Typically p(z) = N(0, I)"),
 decoder likelihood p(x|z) = N(x; G(z), eta I) (the seed's "noisy observation model"; a Gaussian rather than
@@ -33,7 +33,7 @@ def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tenso
 
 
 def gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, var: float) -> torch.Tensor:
-    """log N(x; mean, var I) per row: -||x - mean||^2 / (2 var) - (D/2) log(2 pi var) (seed 002 §1.3)."""
+    """log N(x; mean, var I) per row: -||x - mean||^2 / (2 var) - (D/2) log(2 pi var) ([S2] §1.3)."""
     d = x[0].numel()
     sq = (x - mean).flatten(1).pow(2).sum(1)
     return -sq / (2.0 * var) - 0.5 * d * math.log(2.0 * math.pi * var)

@@ -1,4 +1,4 @@
-"""What the two Wasserstein auto-encoders share (Tolstikhin et al. 2018; seed 002 §1.8, notes 002 §4.2).
+"""What the two Wasserstein auto-encoders share (Tolstikhin et al. 2018; [S2] §1.8, [N2] §4.2).
 
 WAE-MMD (Alg. 2) and WAE-GAN (Alg. 1) differ only in the divergence between Q_Z and P_Z; both have a
 deterministic encoder Q_phi and decoder G_theta, the prior P_Z = N(0, sigma_z^2 I), the squared-L2

@@ -1,4 +1,4 @@
-"""WAE-GAN (Tolstikhin et al. 2018, Alg. 1; seed 002 Algorithm 1, notes 002 §1.8, §4.2).
+"""WAE-GAN (Tolstikhin et al. 2018, Alg. 1; [S2] Algorithm 1, [N2] §1.8, §4.2).
 
 A deterministic encoder Q_phi, decoder G_theta and a latent adversary D_gamma that sees latent codes only:
 
@@ -21,7 +21,7 @@ from .wae_family import WAEMethod
 
 
 def latent_adversary(z_dim: int, width: int, depth: int) -> nn.Sequential:
-    """z -> depth x (FC_width, ReLU) -> FC_1: one logit per code (seed 002 WAE-GAN adversary)."""
+    """z -> depth x (FC_width, ReLU) -> FC_1: one logit per code ([S2] WAE-GAN adversary)."""
     layers, d = [], z_dim
     for _ in range(depth):
         layers += [nn.Linear(d, width), nn.ReLU(True)]

@@ -1,4 +1,4 @@
-"""WAE-MMD (Tolstikhin et al. 2018, Alg. 2; seed 002 Algorithm 2, notes 002 §1.8).
+"""WAE-MMD (Tolstikhin et al. 2018, Alg. 2; [S2] Algorithm 2, [N2] §1.8).
 
 A deterministic encoder Q_phi and decoder G_theta minimise, per batch of n images and n prior draws,
 

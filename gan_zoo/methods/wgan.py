@@ -1,4 +1,4 @@
-"""WGAN with weight clipping (Arjovsky, Chintala & Bottou 2017, Alg. 1; seed 000 §2.3.3 Alg. 2)."""
+"""WGAN with weight clipping (Arjovsky, Chintala & Bottou 2017, Alg. 1; [S0] §2.3.3 Alg. 2)."""
 from __future__ import annotations
 
 import torch

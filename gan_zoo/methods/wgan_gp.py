@@ -1,4 +1,4 @@
-"""WGAN-GP (Gulrajani et al. 2017, Alg. 1; seed 000 §2.3.3 Alg. 3)."""
+"""WGAN-GP (Gulrajani et al. 2017, Alg. 1; [S0] §2.3.3 Alg. 3)."""
 from __future__ import annotations
 
 import torch
