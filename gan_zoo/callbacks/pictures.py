@@ -1,6 +1,6 @@
 """Pictures every N generator steps, to TensorBoard and as PNG files in ``<run>/samples/``.
 
-Points: generated (and real) samples over the critic's value surface (seed 000 Fig. 2.3).
+Points: generated (and real) samples over the critic's value surface ([S0] Fig. 2.3).
 Images: a grid of samples from a fixed noise batch, so successive grids are comparable, and once per
 run (at its start) a grid of training images beside it (``data`` in TensorBoard, ``samples/data.png``).
 Histograms: per-parameter weights and gradients of every net of the method.
@@ -29,7 +29,7 @@ def points_figure(method, real: torch.Tensor, n: int = 1000, title: str = ""):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    # Mixtures (Mixflow, PGAN: interface.MixtureSampler): colour samples by component (seed 000 Fig. 5.1).
+    # Mixtures (Mixflow, PGAN: interface.MixtureSampler): colour samples by component ([S0] Fig. 5.1).
     if isinstance(method, MixtureSampler):
         fake, comp = method.sample_components(n, torch.Generator().manual_seed(1234))
         fake, comp = fake.float().cpu(), comp.cpu()
@@ -160,7 +160,7 @@ class NetHistograms(GeneratorStepCallback):
     method (generator and critic; a flow's ``flow``, an autoencoder's ``encoder``/``decoder``, ...), where
     the gradient is the ``.grad`` its optimiser last stepped with (the generator's from this generator step,
     the critic's from the last critic step; none for a frozen or not yet trained parameter). Plus
-    ``weights/critic``, all critic weights in one histogram (seed 000 Fig. 2.4: clipping piles them at +-c,
+    ``weights/critic``, all critic weights in one histogram ([S0] Fig. 2.4: clipping piles them at +-c,
     the penalty does not). Each histogram is one device-to-host copy of that tensor, at the picture period
     by default (``train(histogram_every=)``, ``--histogram-every``; 0 turns them off).
     """

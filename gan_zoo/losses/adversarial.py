@@ -20,7 +20,7 @@ def _wide(t: torch.Tensor) -> torch.Tensor:
 
 
 def gan_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """-(E log D(x) + E log(1 - D(G(z)))), Goodfellow et al. eq. 1 / seed 000 eq. 2.3, D = sigmoid(logit).
+    """-(E log D(x) + E log(1 - D(G(z)))), Goodfellow et al. eq. 1 / [S0] eq. 2.3, D = sigmoid(logit).
 
     softplus(-l) = -log sigmoid(l) and softplus(l) = -log(1 - sigmoid(l)), stable for any logit.
     """
@@ -30,7 +30,7 @@ def gan_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor)
 def gan_generator_loss(fake_logits: torch.Tensor, kind: str = "nonsaturating") -> torch.Tensor:
     """Generator loss on D(G(z)).
 
-    minimax:       E log(1 - D(G(z)))     (seed 000 eq. 2.4, Goodfellow Alg. 1)
+    minimax:       E log(1 - D(G(z)))     ([S0] eq. 2.4, Goodfellow Alg. 1)
     nonsaturating: -E log D(G(z))         (Goodfellow et al. §3: "maximize log D(G(z))" for strong early gradients)
     """
     fake_logits = _wide(fake_logits)
@@ -42,7 +42,7 @@ def gan_generator_loss(fake_logits: torch.Tensor, kind: str = "nonsaturating") -
 
 
 def wasserstein_critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
-    """-(E f(x) - E f(G(z))): the critic maximises the Kantorovich-Rubinstein dual (seed 000 eq. 2.17)."""
+    """-(E f(x) - E f(G(z))): the critic maximises the Kantorovich-Rubinstein dual ([S0] eq. 2.17)."""
     return _wide(fake_scores).mean() - _wide(real_scores).mean()
 
 
@@ -54,7 +54,7 @@ def wasserstein_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
 # --- closed forms used by tests and by the docs (Goodfellow et al. Prop. 1, Thm. 1) ---
 
 def optimal_discriminator(p_data: torch.Tensor, p_model: torch.Tensor) -> torch.Tensor:
-    """D*(x) = p_d(x) / (p_d(x) + p_g(x))  (seed 000 Prop. 2)."""
+    """D*(x) = p_d(x) / (p_d(x) + p_g(x))  ([S0] Prop. 2)."""
     return p_data / (p_data + p_model)
 
 

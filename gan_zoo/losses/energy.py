@@ -1,4 +1,4 @@
-"""EBGAN losses as pure functions (Zhao, Mathieu & LeCun 2017; seed 003 §1.8; paper_defaults.md §2).
+"""EBGAN losses as pure functions (Zhao, Mathieu & LeCun 2017; [S3] §1.8; [P2]).
 
 The discriminator is an energy function D(x) >= 0 (an autoencoder's reconstruction error); both losses
 are *minimised*:

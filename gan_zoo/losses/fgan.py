@@ -1,4 +1,4 @@
-"""f-GAN divergences (Nowozin, Cseke & Tomioka 2016; seed 003 §1.7, §3.4; paper_defaults.md §6).
+"""f-GAN divergences (Nowozin, Cseke & Tomioka 2016; [S3] §1.7, §3.4; [P6]).
 
 D_f(P || Q) = sum/int q f(p / q), P = data, Q = model. Fenchel duality gives the variational bound
 
@@ -8,9 +8,9 @@ and the critic is written T = g_f(V) with an unconstrained V and an output activ
 is dom f* (f-GAN eq. 7). Each row of ``DIVERGENCES`` holds f, f' (the T* column), g_f, f*, dom f*, and
 f*(g_f(v)) written in a form that stays finite for every real v (what training uses).
 
-Conjugates and domains: paper_defaults.md §6 (each verified numerically there); activations: f-GAN
-Table 6 as transcribed in paper_defaults.md §6. The seed's Table 5 has the Pearson/Neyman and
-alpha D_f formulas swapped and JS off by a factor 2 (notes §1.7): nothing here uses that column; the
+Conjugates and domains: [P6] (each verified numerically there); activations: f-GAN
+Table 6 as transcribed in [P6]. The seed's Table 5 has the Pearson/Neyman and
+alpha D_f formulas swapped and JS off by a factor 2 ([N3] §1.7): nothing here uses that column; the
 divergence is always sum q f(p/q) with the f below (so "js" is 2 JSD, and "gan" is 2 JSD - log 4).
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The MMD penalty of WAE-MMD (Tolstikhin et al. 2018, Alg. 2; seed 002 Algorithm 2, notes 002 §1.8, §4.1).
+"""The MMD penalty of WAE-MMD (Tolstikhin et al. 2018, Alg. 2; [S2] Algorithm 2, [N2] §1.8, §4.1).
 
     pen(z, z~) = 1/(n(n-1)) sum_{l != j} k(z_l, z_j) + 1/(n(n-1)) sum_{l != j} k(z~_l, z~_j)
                  - 2/n^2 sum_{l, j} k(z_l, z~_j)
@@ -7,7 +7,7 @@ Within-sample sums leave out the diagonal; the cross term runs over all n^2 pair
 draws, so every cross pair is independent and E[pen] = MMD^2: an unbiased estimate that may be negative in a
 single batch).
 
-Kernels (paper_defaults.md §5, from the WAE code `mmd_penalty`):
+Kernels ([P5], from the WAE code `mmd_penalty`):
 - "imq" (default): inverse multiquadratic k(x, y) = C / (C + ||x - y||^2) with C = 2 * d_z * sigma_z^2, summed
   over C * s for s in {0.1, 0.2, 0.5, 1, 2, 5, 10}. The paper reports that the RBF kernel failed.
 - "rbf" (option): k(x, y) = exp(-||x - y||^2 / C) over the same fixed scales. (The WAE code picks the RBF

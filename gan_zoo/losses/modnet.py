@@ -1,8 +1,8 @@
-"""ModNet losses (Basart 2017, seed 004 §2.2, eqs 2.2-2.7) as pure functions of logits.
+"""ModNet losses (Basart 2017, [S4] §2.2, eqs 2.2-2.7) as pure functions of logits.
 
 D is read through the logistic function sigma (real/fake) and the classifier through softmax. All are
 losses to *minimise*; the thesis's training-algorithm box has sign errors (ascending a loss, a
-saturating -log(1 - sigma(D(G))) and a negative L1 term, no lambda); we follow the equations (notes 004
+saturating -log(1 - sigma(D(G))) and a negative L1 term, no lambda); we follow the equations ([N4]
 §2.3, §5.16).
 """
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""InfoGAN's variational lower bound on the mutual information (Chen et al. 2016 §5; seed 003 §1.6).
+"""InfoGAN's variational lower bound on the mutual information (Chen et al. 2016 §5; [S3] §1.6).
 
     I(c; G(z, c)) >= L_I(G, Q) = E_{c ~ P(c), x ~ G(z, c)}[log Q(c | x)] + H(c)
 
 with equality when Q(c | x) is the true posterior. One bound per code type, weighted by lambda
-(paper_defaults.md §3: lambda = 1 for both in the official MNIST launcher). Both D/Q and G *subtract*
+([P3]: lambda = 1 for both in the official MNIST launcher). Both D/Q and G *subtract*
 lambda * L_I from their losses (IG-C ``infogan_trainer.py``).
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ def categorical_log_likelihood(logits: torch.Tensor, codes: torch.Tensor) -> tor
 def gaussian_log_likelihood(mean: torch.Tensor, codes: torch.Tensor,
                             log_std: torch.Tensor | None = None) -> torch.Tensor:
     """E[sum_j log N(c_j; mean_j, std_j^2)] for continuous codes (N, C); std = 1 when log_std is None
-    (the official MNIST launcher's fixed-std Q, paper_defaults.md §3)."""
+    (the official MNIST launcher's fixed-std Q, [P3])."""
     if log_std is None:
         log_std = torch.zeros_like(mean)
     z = (codes - mean) * torch.exp(-log_std)

@@ -20,7 +20,7 @@ def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], x_hat: torc
     """E[(||grad_x_hat f(x_hat)||_2 - 1)^2], without the weight lambda.
 
     The critic *adds* lambda times this to its loss (Gulrajani et al. Alg. 1 line 7:
-    L = D(x_tilde) - D(x) + lambda * penalty, minimised). Seed 000's Algorithm 3 prints the data terms
+    L = D(x_tilde) - D(x) + lambda * penalty, minimised). [S0]'s Algorithm 3 prints the data terms
     with the opposite sign; we follow the original paper. ``create_graph=True`` so the penalty is
     differentiated with respect to the critic's weights (second order).
     """
@@ -41,7 +41,7 @@ def clip_weights_(module: nn.Module, c: float) -> None:
 def wgan_gp_critic_terms(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
                          fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(E f(fake) - E f(real), gradient penalty at random interpolates): the two terms of the WGAN-GP critic
-    loss (Gulrajani et al. Alg. 1 lines 6-7, the standard sign: docs/sources.md [AMBIG-1]). The caller
+    loss (Gulrajani et al. Alg. 1 lines 6-7, the standard sign: docs/sources.md [A1]). The caller
     minimises ``loss_w + lambda * penalty``; -loss_w is the Wasserstein estimate."""
     loss_w = wasserstein_critic_loss(critic(real), critic(fake))
     return loss_w, gradient_penalty(critic, interpolate(real, fake))

@@ -1,4 +1,4 @@
-"""Entropic optimal transport by Sinkhorn iterations in the log domain (seed 000 §2.3.4, Alg. 4).
+"""Entropic optimal transport by Sinkhorn iterations in the log domain ([S0] §2.3.4, Alg. 4).
 
 Plain functions of tensors; no Lightning. Conventions (the same as POT's ``sinkhorn_log``):
 
@@ -26,7 +26,7 @@ import torch
 
 from ..configs.choices import SINKHORN_COSTS as COSTS  # the light config checks the same names
 
-# Defaults (Genevay, Peyre & Cuturi 2018 official code; paper_defaults.md §4):
+# Defaults (Genevay, Peyre & Cuturi 2018 official code; [P4]):
 # SK-C1 (gpeyre/SinkhornAutoDiff example): eps = 0.01, 100 iterations, squared Euclidean cost.
 DEFAULT_EPS = 0.01
 DEFAULT_ITERS = 100
@@ -140,7 +140,7 @@ def sinkhorn_loss(x: torch.Tensor, y: torch.Tensor, eps: float = DEFAULT_EPS, n_
 def sinkhorn_divergence(x: torch.Tensor, y: torch.Tensor, eps: float = DEFAULT_EPS, n_iters: int = DEFAULT_ITERS,
                         cost: str = "sqeuclidean", tol: float | None = None, check_every: int = 10,
                  compile: bool = False) -> torch.Tensor:
-    """Debiased loss 2 W(x, y) - W(x, x) - W(y, y) (SK-C1 ``sinkhorn_normalized``; paper_defaults.md §4).
+    """Debiased loss 2 W(x, y) - W(x, x) - W(y, y) (SK-C1 ``sinkhorn_normalized``; [P4]).
 
     When both sets have the same size the three problems run as one batch of three (one loop, not three).
     """

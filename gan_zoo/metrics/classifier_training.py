@@ -1,5 +1,5 @@
 """The dataset classifier's training loop (``ganzoo classifier train``): the net DDM and the classifier
-FID/KID embed with (seed 004 §3.2.1).
+FID/KID embed with ([S4] §3.2.1).
 
 Split from ``extractors.py``: this trains a network (an ordinary supervised loop), the extractors only run
 one; the checkpoint it writes is ``classifier_io.py``'s format.
@@ -16,7 +16,7 @@ from ..registry import GanZooError
 from .classifier_io import default_classifier_path, save_classifier
 from .extractors import EMBED_BATCH, ClassifierExtractor
 
-# Classifier training (our choices; the thesis states none, notes 004 §5.18): Adam (Kingma & Ba 2015
+# Classifier training (our choices; the thesis states none, [N4] §5.18): Adam (Kingma & Ba 2015
 # defaults, lr 1e-3), batch 128, 10 epochs (WRN: 10 epochs is short of the paper's 200, enough to rank).
 CLS_LR = 1e-3
 CLS_BATCH = 128

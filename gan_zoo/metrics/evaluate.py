@@ -235,7 +235,7 @@ def evaluate_nll(method, data: str | None, n: int = 10_000, seed: int = 0, batch
     the 8-bit images dequantised as in training (x01 = (x255 + U(0, 1)) / 256, fixed noise), scored by the
     model on our [-1, 1] and reported in nats per image on [0, 1] pixels, the thesis's and NICE's unit
     (NLL_[0,1] = NLL_[-1,1] - D log 2, the Jacobian of x -> (x + 1) / 2), with bits per dimension on the
-    standard 8-bit scale, 8 + NLL_[0,1] / (D log 2) (FLG-C model.py; paper_defaults.md §8).
+    standard 8-bit scale, 8 + NLL_[0,1] / (D log 2) (FLG-C model.py; [P8]).
     """
     from ..data import load_dataset
 

@@ -9,7 +9,7 @@ carries a ``protocol`` dict (name, weights, layers) that is copied into every re
   InceptionScore). Weights are read from torch hub's checkpoint cache (``torch.hub.get_dir()/checkpoints``);
   nothing is downloaded: a missing file is one GanZooError naming the file and the folder.
 - Dataset classifier (``gan_zoo.nets.classifier``), trained by ``ganzoo classifier train``: logits are
-  DDM's embedding (seed 004 §3.2.1); FID/KID with it use the logits too.
+  DDM's embedding ([S4] §3.2.1); FID/KID with it use the logits too.
 
 The other roles around the extractors have their own modules: where classifier checkpoints live and how
 they are saved and loaded (``classifier_io.py``), the classifier's training loop (``classifier_training.py``)

@@ -1,13 +1,13 @@
 """How many samples each metric's protocol uses: ``ganzoo eval`` warns below these, ``ganzoo sample``
 defaults to what the image / point metrics need where that is affordable.
 
-- IS: Salimans et al. 2016 §4 score 50,000 samples in 10 splits (seed 003 slides: "Requires large data
+- IS: Salimans et al. 2016 §4 score 50,000 samples in 10 splits ([S3] slides: "Requires large data
   sets (>50,000 images)"); below that the score is biased low (5.4 % at 1,000 on the same distribution,
   issue 12).
 - FID: Heusel et al. 2017 (TTUR) recommend at least 10,000 samples (FID is biased upwards at small n).
 - KID: the same 10,000 as FID, so the two are read on the same folders (KID itself is unbiased, but its
   subset estimate's spread at small n is large).
-- DDM: Basart 2017 §3.4.7 compares generators on |G| = 5,000 samples (seed 004 note).
+- DDM: Basart 2017 §3.4.7 compares generators on |G| = 5,000 samples ([S4] note).
 - modes (and the high-quality fraction): VEEGAN (Srivastava et al. 2017) count on 2,500 samples per model.
 """
 from __future__ import annotations

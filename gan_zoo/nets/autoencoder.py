@@ -1,9 +1,9 @@
 """Deterministic (and Gaussian) encoders and decoders for the autoencoder-based models.
 
-Architectures (Tolstikhin et al. 2018, WAE; seed 002 "Encoder/Decoder architecture"; paper_defaults.md §5):
+Architectures (Tolstikhin et al. 2018, WAE; [S2] "Encoder/Decoder architecture"; [P5]):
 
 - points: MLP, ``hidden`` units x ``depth`` ReLU layers each way (width 100, depth 4 as the toy nets of
-  seed 000 §5.1.1, the foundation's MLP default; the WAE paper has no 2-D experiments).
+  [S0] §5.1.1, the foundation's MLP default; the WAE paper has no 2-D experiments).
 - 28 / 32 px ("DCGAN-like", the WAE code's MNIST nets `dcgan_encoder` / `dcgan_mod` decoder):
   encoder 4 convolutions 4x4 stride 2 with w, 2w, 4w, 8w channels (w = 128 in the paper: 128 -> 1024),
   BN, ReLU, then FC -> d_z. Decoder FC -> s x s x 8w (s = 7 for 28 px, 4 for 32 px), fractional-strided
@@ -17,9 +17,9 @@ The decoder ends in tanh: images in gan_zoo live in [-1, 1] (the WAE code uses t
 [-1, 1]; its MNIST sigmoid is for [0, 1] inputs). Points decode linearly.
 
 ``width`` (w) scales every conv layer; 0 means the paper's 128. Weights start from N(0, 0.01²)
-(WAE code init std 0.01, paper_defaults.md §5 "Other code settings").
+(WAE code init std 0.01, [P5] "Other code settings").
 
-The Gaussian encoder (VAE, Kingma & Welling 2014; seed 002 §1.3) is the same network with 2·d_z outputs,
+The Gaussian encoder (VAE, Kingma & Welling 2014; [S2] §1.3) is the same network with 2·d_z outputs,
 read as (mean, log-variance).
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ from ..registry import GanZooError
 
 # Tolstikhin et al. (WAE code): e_num_filters = g_num_filters = 1024 at the widest layer = 8 x 128.
 PAPER_WIDTH = 128
-# Points: seed 000 §5.1.1 toy MLP (4 hidden layers of 100 units), as nets/factory.py.
+# Points: [S0] §5.1.1 toy MLP (4 hidden layers of 100 units), as nets/factory.py.
 MLP_WIDTH, MLP_DEPTH = 100, 4
 # WAE code: init std 0.01.
 INIT_STD = 0.01
@@ -51,7 +51,7 @@ def _geometry(size: int) -> tuple[int, int, int]:
     if size == 32:
         return 4, 4, 3  # the same pattern for 32 px: 4 -> 8 -> 16 -> 32
     if size == 64:
-        return 5, 8, 3  # seed 002 CelebA: 8x8x1024 -> 16 -> 32 -> 64 (FSConv 512, 256, 128)
+        return 5, 8, 3  # [S2] CelebA: 8x8x1024 -> 16 -> 32 -> 64 (FSConv 512, 256, 128)
     raise GanZooError(f"autoencoder nets support 28, 32 and 64 px images, not {size} px")
 
 
@@ -137,7 +137,7 @@ class Decoder(nn.Module):
             layers += [nn.ConvTranspose2d(ch, ch // 2, k, 2, (k - 1) // 2, output_padding=k % 2, bias=False),
                        nn.BatchNorm2d(ch // 2), nn.ReLU(True)]
             ch //= 2
-        # the last, stride-1 transposed convolution to the image's channels (seed 002: "FSConv_1");
+        # the last, stride-1 transposed convolution to the image's channels ([S2]: "FSConv_1");
         # with an even kernel (4x4) it grows the side by one, cropped back.
         layers.append(nn.ConvTranspose2d(ch, c, k, 1, (k - 1) // 2))
         if k % 2 == 0:

@@ -1,8 +1,8 @@
 """Dataset classifiers whose logits embed images for DDM and a dataset-specific classifier score.
 
-Seed 004 §3.3.2: "To embed MNIST we trained a 4 layer CNN architecture, followed by a fully connected
+[S4] §3.3.2: "To embed MNIST we trained a 4 layer CNN architecture, followed by a fully connected
 layer ... Xavier initialization"; "Wide Residual Networks ... for both SVHN and CIFAR-10 ... He
-initialization". The thesis gives no widths, kernels or depth (notes 004 §1.5, §5.5); ours are
+initialization". The thesis gives no widths, kernels or depth ([N4] §1.5, §5.5); ours are
 choices, stated here:
 
 - ``ConvNet4``: four 3x3 convs (32, 32, 64, 64 channels, ReLU, 2x2 max-pool after the 2nd and 4th),
@@ -25,7 +25,7 @@ WRN_WIDEN = 4  # choice, same source
 
 
 class ConvNet4(nn.Module):
-    """4 conv layers + 1 fully connected layer (seed 004 §3.3.2), Xavier init."""
+    """4 conv layers + 1 fully connected layer ([S4] §3.3.2), Xavier init."""
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10, image_size: int = 28, width: int = 32):
         super().__init__()
@@ -65,7 +65,7 @@ class _WideBlock(nn.Module):
 
 
 class WideResNet(nn.Module):
-    """WRN-depth-widen (Zagoruyko & Komodakis 2016), He init (seed 004 §3.3.2)."""
+    """WRN-depth-widen (Zagoruyko & Komodakis 2016), He init ([S4] §3.3.2)."""
 
     def __init__(self, in_channels: int = 3, num_classes: int = 10, depth: int = WRN_DEPTH, widen: int = WRN_WIDEN):
         super().__init__()
@@ -100,7 +100,7 @@ class WideResNet(nn.Module):
 
 
 def classifier_arch_for(shape: tuple) -> str:
-    """ConvNet4 for images of 28 px or less (MNIST-like), WRN otherwise (seed 004 §3.3.2)."""
+    """ConvNet4 for images of 28 px or less (MNIST-like), WRN otherwise ([S4] §3.3.2)."""
     return "convnet4" if shape[-1] <= 28 else "wrn"
 
 

@@ -1,4 +1,4 @@
-"""DCGAN generator and discriminator for 28, 32 and 64 px, after Radford et al. 2016 (seed 003 §1.4):
+"""DCGAN generator and discriminator for 28, 32 and 64 px, after Radford et al. 2016 ([S3] §1.4):
 
 - strided convolutions in the discriminator, fractional-strided in the generator, no pooling;
 - batch norm in both (not on the generator output or the discriminator input layer);
@@ -47,7 +47,7 @@ def dcgan_init(module: nn.Module) -> None:
 
 
 class DCGANGenerator(nn.Module):
-    """``batchnorm=False`` and ``small=True`` are seed 004 §3.3.2's two weaker generators (Basart's DDM
+    """``batchnorm=False`` and ``small=True`` are [S4] §3.3.2's two weaker generators (Basart's DDM
     experiments, §3.4.2 on MNIST): "weakened" removes all of the generator's batch-norm layers; "small" removes
     the last hidden (fractional-strided) layer and lets the layer before it produce that layer's output, the
     image (the thesis: "removed convolutional layer 4 and modified the third convolutional layer to match the

@@ -1,4 +1,4 @@
-"""Autoencoder discriminators for EBGAN (Zhao, Mathieu & LeCun 2017 §2.3; paper_defaults.md §2).
+"""Autoencoder discriminators for EBGAN (Zhao, Mathieu & LeCun 2017 §2.3; [P2]).
 
 The discriminator's energy is the autoencoder's reconstruction error, D(x) = ||Dec(Enc(x)) - x||
 (EB-P eq. 13), the per-sample Euclidean norm (the scale of the paper's margin m = 10). ``forward(x)`` returns that energy, one value per sample, so
@@ -8,8 +8,8 @@ the module can be drawn as a value surface like any critic; ``autoencode(x)`` re
 - points / flat vectors: ``MLPAutoEncoder``, fully connected, ReLU; the MNIST grid's nets are fully
   connected with nLayerD = Enc + Dec layers and "Dec always one layer" (EB-P §4.1, Table 1).
 - images: ``ConvAutoEncoder``, strided 4x4 convolutions down and fractional-strided ones up (the DCGAN
-  guidelines, seed 003 §1.4). The paper's conv autoencoders are in its Appendix C, not available
-  (paper_defaults.md §2 "Not found"), so this is our DCGAN-style choice.
+  guidelines, [S3] §1.4). The paper's conv autoencoders are in its Appendix C, not available
+  ([P2] "Not found"), so this is our DCGAN-style choice.
 
 Decoders end linearly (no tanh): the energy of a fake must be able to reach the margin m = 10 (EB-P
 §4.1) on any data, points of any scale included.

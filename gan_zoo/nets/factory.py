@@ -6,7 +6,7 @@ from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .mlp import MLP, MLPCritic
 from .resnet import ResNetCritic, ResNetGenerator
 
-# Points: seed 000 §5.1.1's single critic, "5-layer MLP, 100 nodes/layer, ReLU" (4 hidden layers + output),
+# Points: [S0] §5.1.1's single critic, "5-layer MLP, 100 nodes/layer, ReLU" (4 hidden layers + output),
 # used for the generator too. Gulrajani et al.'s toy code uses 3 x 512 (`--set width=512`), 20x the compute.
 MLP_WIDTH, MLP_DEPTH = 100, 4
 
@@ -23,7 +23,7 @@ def resolve_arch(arch: str, info) -> str:
 
 def build_generator(arch: str, info, z_dim: int, width: int = 0, batchnorm: bool = True, small: bool = False):
     arch = resolve_arch(arch, info)
-    if (small or not batchnorm) and arch != "dcgan":  # seed 004 §3.3.2's variants exist for the DCGAN G only
+    if (small or not batchnorm) and arch != "dcgan":  # [S4] §3.3.2's variants exist for the DCGAN G only
         raise GanZooError(f"g_small / g_batchnorm change the DCGAN generator; {info.name} uses arch '{arch}'")
     if arch == "mlp":
         dim = 1

@@ -1,15 +1,15 @@
-"""NICE flows (Dinh et al. 2014; seed 000 Ch. 3) and mixtures of them (Mixflow, seed 000 §4.2).
+"""NICE flows (Dinh et al. 2014; [S0] Ch. 3) and mixtures of them (Mixflow, [S0] §4.2).
 
-Conventions (seed 000 §6, the notes' implementation recipe):
+Conventions ([S0] §6, the notes' implementation recipe):
 
 - ``forward(x) -> (h, logdet)`` maps data to latent: the additive couplings in order,
   z_I2 = x_I2 - m(x_I1) (eq. 3.5 with the additive law of eq. 3.6), then the diagonal scaling
-  h = exp(s) * z (eq. 3.7; placed data -> latent as in NICE's ``Homothety``, [AMBIG-4]).
+  h = exp(s) * z (eq. 3.7; placed data -> latent as in NICE's ``Homothety``, [A4]).
   Couplings have unit Jacobian, so log|det dh/dx| = sum(s).
 - ``inverse(h)`` maps latent to data: z = exp(-s) * h, then the couplings backwards,
   x_I2 = z_I2 + m(z_I1).
 - ``log_prob(x) = sum_d log p_base(h_d) + sum_d s_d`` (eq. 3.7), base standard Gaussian or standard
-  logistic (seed 000 §5.2: logistic for MNIST; §3.0.3: Gaussian, [AMBIG-5]).
+  logistic ([S0] §5.2: logistic for MNIST; §3.0.3: Gaussian, [A5]).
 - Partitions alternate: layer k keeps the even indices and changes the odd ones, layer k+1 the
   reverse (for 2-D points: x1 then x2), so every coordinate is transformed.
 
@@ -34,7 +34,7 @@ def base_log_prob(h: torch.Tensor, base: str) -> torch.Tensor:
     """Elementwise log-density of the standard base distribution."""
     if base == "gaussian":
         return -0.5 * h * h - 0.5 * math.log(2 * math.pi)
-    if base == "logistic":  # log p(h) = -softplus(h) - softplus(-h) (seed 000 §6 item 2)
+    if base == "logistic":  # log p(h) = -softplus(h) - softplus(-h) ([S0] §6 item 2)
         return -F.softplus(h) - F.softplus(-h)
     raise ValueError(f"unknown base distribution '{base}' ({', '.join(BASES)})")
 
@@ -53,9 +53,9 @@ def base_sample(n: int, dim: int, base: str, generator: torch.Generator | None =
 
 # ----- coupling networks m(.) -----------------------------------------------------------------------
 class CNNCouplingNet(nn.Module):
-    """Seed 000 §5.2's CNN coupling function: FC -> FC (maps x H/4 x W/4) -> 4x4 conv, `maps` feature
+    """[S0] §5.2's CNN coupling function: FC -> FC (maps x H/4 x W/4) -> 4x4 conv, `maps` feature
     maps (BN + ReLU) -> 4x4 conv, C maps. The convs are transposed with stride 2 (7 -> 14 -> 28), our
-    reading of [AMBIG-13]; the full-size output is cut to the coordinates this layer changes."""
+    reading of [A13]; the full-size output is cut to the coordinates this layer changes."""
 
     def __init__(self, in_dim: int, out_idx: torch.Tensor, image_shape: tuple, fc: int = 1000, maps: int = 64):
         super().__init__()
@@ -76,7 +76,7 @@ class CNNCouplingNet(nn.Module):
 
 
 class AdditiveCoupling(nn.Module):
-    """x_I1 = z_I1, x_I2 = z_I2 + m(z_I1) (seed 000 eqs. 3.3, 3.6); unit Jacobian determinant."""
+    """x_I1 = z_I1, x_I2 = z_I2 + m(z_I1) ([S0] eqs. 3.3, 3.6); unit Jacobian determinant."""
 
     def __init__(self, keep: torch.Tensor, change: torch.Tensor, net: nn.Module):
         super().__init__()
@@ -149,7 +149,7 @@ class NICE(nn.Module):
         return z.reshape(h.shape[0], *self.shape)
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
-        """Exact log p(x) per sample (seed 000 eq. 3.7)."""
+        """Exact log p(x) per sample ([S0] eq. 3.7)."""
         h, logdet = self.forward(x)
         return base_log_prob(h, self.base).sum(1) + logdet
 
@@ -160,7 +160,7 @@ class NICE(nn.Module):
 
 
 class MixtureOfFlows(nn.Module):
-    """Mixflow (seed 000 §4.2): T flows with their own parameters and mixture weights p(c=i).
+    """Mixflow ([S0] §4.2): T flows with their own parameters and mixture weights p(c=i).
 
     The weights are held as logits, p(c) = softmax(logits) (eq. 4.9); EM training writes
     log p(c) into them directly, which is the same distribution.
@@ -222,7 +222,7 @@ class MixtureOfFlows(nn.Module):
 # ----- data helpers shared by the flow methods -------------------------------------------------------
 def dequantize(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """Uniform dequantisation of 8-bit images given in [-1, 1]: x01 <- (255 x01 + U(0,1)) / 256, then back
-    to [-1, 1] (NICE's Dequantizer, paper_defaults.md §9; FlowGAN does the same, §8)."""
+    to [-1, 1] (NICE's Dequantizer, [P9]; FlowGAN does the same, §8)."""
     u = torch.rand(x.shape, generator=generator, dtype=x.dtype).to(x.device) if generator is not None \
         else torch.rand_like(x)
     x255 = (x + 1) * 127.5

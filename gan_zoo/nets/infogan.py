@@ -1,4 +1,4 @@
-"""InfoGAN networks (Chen et al. 2016, Table 1 / App. C.1; paper_defaults.md §3).
+"""InfoGAN networks (Chen et al. 2016, Table 1 / App. C.1; [P3]).
 
 Images (MNIST, 28x28; any side divisible by 4 works the same way):
 
@@ -12,7 +12,7 @@ Images (MNIST, 28x28; any side divisible by 4 works the same way):
   batch from an all-fake one (tests/test_infogan.py).
   The paper's output is a sigmoid for [0, 1] images; gan_zoo's images live in [-1, 1], so G ends in tanh
   (tanh(a) = 2 sigmoid(2a) - 1, the same family rescaled).
-- lReLU leak 0.1 (IG-P App. C; the official code's default is 0.01, paper_defaults.md §3 ⚠).
+- lReLU leak 0.1 (IG-P App. C; the official code's default is 0.01, [P3] ⚠).
 - Weights from N(0, 0.02) (IG-C ``custom_ops.py``).
 
 ``width`` scales every layer of the image nets: the paper's is 64 (conv 64/128, FC 1024 = 16 x 64); a

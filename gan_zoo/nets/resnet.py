@@ -1,4 +1,4 @@
-"""The CIFAR-10 ResNet generator and critic of Gulrajani et al. 2017, App. F (paper_defaults.md §10).
+"""The CIFAR-10 ResNet generator and critic of Gulrajani et al. 2017, App. F ([P10]).
 
 G: z (128) -> Linear 128x4x4 -> 3 pre-activation residual blocks "up" (8, 16, 32) -> BN, ReLU,
 conv 3x3, tanh. Critic: optimized first block down (16) -> block down (8) -> 2 blocks (8) -> ReLU,

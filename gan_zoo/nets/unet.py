@@ -1,4 +1,4 @@
-"""The ModNet generator: a pix2pix-style U-Net that outputs a bounded *delta image* (seed 004 §2.5.1).
+"""The ModNet generator: a pix2pix-style U-Net that outputs a bounded *delta image* ([S4] §2.5.1).
 
 Isola et al. 2017 (pix2pix) U-Net: an encoder of 4x4 stride-2 convolutions (C64-C128-C256-C512..., no
 BatchNorm on the first, LeakyReLU 0.2), a mirrored decoder of 4x4 stride-2 transposed convolutions
@@ -7,9 +7,9 @@ pix2pix's decoder dropout (its noise source) is left out: ModNet is a determinis
 
 ModNet changes (thesis §2.5.1): the output is a delta added point-wise to the input; the last
 activation is tanh so the delta lies in [-1, 1] and can remove as well as add. How the one-hot target
-label y_t enters is not stated (notes 004 §5.13); we tile it as extra input channels, so every layer sees it.
+label y_t enters is not stated ([N4] §5.13); we tile it as extra input channels, so every layer sees it.
 
-Bounding the sum (the thesis gives three descriptions, notes 004 §5.12): we take tanh on the delta
+Bounding the sum (the thesis gives three descriptions, [N4] §5.12): we take tanh on the delta
 (§2.5.1, "changed from a sigmoid unit to a tanh") and then *clip* x + delta to [-1, 1] (§2.5.1,
 "after the point-wise addition we either clip or renormalize and shift"). Why clip: with delta = 0 the
 output is exactly the input, so "no modification" is reachable and the L1 modification penalty (eq. 2.6)

@@ -1,4 +1,4 @@
-"""The EM update of Mixflow's mixture weights (seed 000 §4.2, eqs. 4.7-4.8). Pure functions.
+"""The EM update of Mixflow's mixture weights ([S0] §4.2, eqs. 4.7-4.8). Pure functions.
 
 This is an optimisation step, not a loss: the weights p(c=i) are not trained by gradient descent on the
 likelihood but set from the batch posterior q(c=i | x) (the M-step), damped by lambda_c (``weight_lr``).
@@ -11,7 +11,7 @@ import torch
 
 
 def em_weights(posterior: torch.Tensor) -> torch.Tensor:
-    """M-step for the weights (seed 000 eq. 4.7): p(c=i) = (1/N) sum_n q(c=i | x_n). posterior: (N, T)."""
+    """M-step for the weights ([S0] eq. 4.7): p(c=i) = (1/N) sum_n q(c=i | x_n). posterior: (N, T)."""
     return posterior.mean(0)
 
 

@@ -1,4 +1,4 @@
-"""Differentiable optimiser steps for unrolled GANs (Metz et al. 2017; seed 003 §1.5).
+"""Differentiable optimiser steps for unrolled GANs (Metz et al. 2017; [S3] §1.5).
 
 In ``optim/``, not ``losses/``: this is Adam written out as a differentiable function, the optimiser the
 unrolled generator loss looks K steps ahead through; the loss itself is the plain GAN value.
@@ -7,7 +7,7 @@ Plain functions on dicts of tensors (name -> parameter), for use with ``torch.fu
 ``unroll`` takes K Adam steps of a loss starting from given parameters and optimiser state; with
 ``second_order=True`` every step's gradient is taken with ``create_graph=True`` so the final parameters are
 differentiable functions of whatever the loss depended on (the generator's samples): the "missing term"
-d theta_D^K / d theta_G of seed 003 §1.5. With ``second_order=False`` the steps are constants, the usual bug
+d theta_D^K / d theta_G of [S3] §1.5. With ``second_order=False`` the steps are constants, the usual bug
 of reimplementations (kept for tests and comparison).
 """
 from __future__ import annotations

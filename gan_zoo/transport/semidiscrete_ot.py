@@ -1,18 +1,18 @@
-"""Semi-discrete optimal transport (An et al. 2020, AE-OT; seed 002 §2.3-2.4) as pure tensor functions.
+"""Semi-discrete optimal transport (An et al. 2020, AE-OT; [S2] §2.3-2.4) as pure tensor functions.
 
 In ``transport/``, not ``losses/``: this is a solver (Algorithm 1 fits the Brenier potential h once, after the
 autoencoder is trained) and the map T it returns; nothing here is minimised by the networks' optimisers.
 
-Source: a uniform measure mu on the cube [-1/2, 1/2]^d (AEOT-C ``pre_cal``: paper_defaults.md §7).
+Source: a uniform measure mu on the cube [-1/2, 1/2]^d (AEOT-C ``pre_cal``: [P7]).
 Target: nu = sum_i nu_i delta_{y_i} over latent codes y_i (uniform nu_i = 1/n in AE-OT).
 
-Brenier potential (seed 002 §2.3):  u_h(x) = max_i <x, y_i> + h_i,   T(x) = grad u_h(x) = y_{argmax}.
+Brenier potential ([S2] §2.3):  u_h(x) = max_i <x, y_i> + h_i,   T(x) = grad u_h(x) = y_{argmax}.
 Cell W_i(h) = {x : argmax = i}; w_i(h) = mu(W_i). Theorem 11: the h with w(h) = nu maximises the
-concave E; as Algorithm 1 (seed §2.4, step 9 "E(h) has not decreased") we *minimise* its negative
+concave E; as Algorithm 1 ([S2] §2.4, step 9 "E(h) has not decreased") we *minimise* its negative
 
     E(h) = E_mu[u_h(x)] - <h, nu>,        grad E = w(h) - nu,
 
-which is convex (seed 002 §6 item 11 explains the sign). Monte-Carlo: w_i is estimated by the fraction
+which is convex ([S2] §6 item 11 explains the sign). Monte-Carlo: w_i is estimated by the fraction
 of N uniform samples whose argmax is i. Everything is chunked over samples, so memory stays at
 ``chunk x n`` whatever N is, and runs on whatever device the codes are on.
 """
@@ -52,7 +52,7 @@ def cell_index(x: torch.Tensor, y: torch.Tensor, h: torch.Tensor, chunk: int = C
 
 
 def potential(x: torch.Tensor, y: torch.Tensor, h: torch.Tensor, chunk: int = CHUNK) -> torch.Tensor:
-    """u_h(x) = max_i <x, y_i> + h_i (seed 002 §2.3, "Globally: u convex")."""
+    """u_h(x) = max_i <x, y_i> + h_i ([S2] §2.3, "Globally: u convex")."""
     return torch.cat([torch.addmm(h, x[s:s + chunk], y.T).amax(1) for s in range(0, len(x), chunk)])
 
 
@@ -108,7 +108,7 @@ def solve_semidiscrete_ot(
     quasi: bool = True,
     lr_decay: float = 0.5,
 ) -> OTResult:
-    """Algorithm 1 of seed 002 §2.4: Adam on the heights h with Monte-Carlo cell masses.
+    """Algorithm 1 of [S2] §2.4: Adam on the heights h with Monte-Carlo cell masses.
 
     Defaults: 20,000 samples per step and lr 5e-2 (AEOT-C ``demo2.py`` CelebA: 1,000 x 20 mini-batches);
     betas (0.9, 0.5) as the seed's Algorithm 1 step 8 prints them (AEOT-C uses 0.999; the seed wins);
@@ -211,7 +211,7 @@ def generate_codes(
     generator: torch.Generator | None = None,
     max_rounds: int = 50,
 ) -> GeneratedCodes:
-    """Algorithm 2 of seed 002 §2.4: piecewise-linear extension of T that does not blend across
+    """Algorithm 2 of [S2] §2.4: piecewise-linear extension of T that does not blend across
     singular boundaries.
 
     For x ~ mu: take its ``n_neighbours`` (d + 1 by default, step 5) nearest cell centroids c_hat_{i_k}

@@ -1,4 +1,4 @@
-"""Distribution Divergence Measure (Basart 2017, MS thesis, §3.2 eq. 3.4; notes 004 §1).
+"""Distribution Divergence Measure (Basart 2017, MS thesis, §3.2 eq. 3.4; [N4] §1).
 
     DDM(T, G) = -(1/|T|) sum_t log[ (1/|G|) sum_g exp(-D(t, g)) ]            (eq. 3.4)
 
@@ -7,7 +7,7 @@ T = embedded test set, G = embedded generated set; the embedding is a dataset cl
 kernel exp(-D); the thesis uses "the pairwise distances between each Gaussian mixture center" (§3.2)
 and does not say which distance.
 
-Choice of D (notes 004 §5.1): the **Euclidean distance** by default, squared Euclidean as an option.
+Choice of D ([N4] §5.1): the **Euclidean distance** by default, squared Euclidean as an option.
 Why: the text says "distances" (not squared distances), and with logits of scale ~10 a squared
 distance makes exp(-D) vanish for every g but the nearest, so the measure collapses to a mean
 1-nearest-neighbour distance (rewarding memorisation of a few points, and underflowing in a literal

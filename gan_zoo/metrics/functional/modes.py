@@ -1,16 +1,16 @@
 """Mode coverage and high-quality fraction for Gaussian mixtures (VEEGAN protocol).
 
-Definition (VEEGAN, Srivastava et al. 2017, §5.1; paper_defaults.md §1c; the same counting as the
+Definition (VEEGAN, Srivastava et al. 2017, §5.1; [P1c]; the same counting as the
 Unrolled GAN paper's mixture experiments): a sample is *high quality* when it lies within
 ``n_sigma`` standard deviations (3 for the 2-D sets) of its nearest mixture mean; a mode is
 *captured* when it is the nearest mean of at least one high-quality sample. The VEEGAN code uses the
-Euclidean distance to the nearest mean against ``3 * std`` (paper_defaults.md §1c, "HQ threshold").
+Euclidean distance to the nearest mean against ``3 * std`` ([P1c], "HQ threshold").
 """
 from __future__ import annotations
 
 import torch
 
-N_SIGMA = 3.0  # VEEGAN §5.1 / paper_defaults.md §1c: "within 3 standard deviations" (2-D sets)
+N_SIGMA = 3.0  # VEEGAN §5.1 / [P1c]: "within 3 standard deviations" (2-D sets)
 
 
 def mode_coverage(samples: torch.Tensor, centers: torch.Tensor, std: float, n_sigma: float = N_SIGMA) -> dict:
