@@ -1,13 +1,13 @@
 """AE-OT samples vs plain decoding of Gaussian codes, on the embedded digits.
 
-What it compares (seed 002 §2.2's claim: decoupling manifold and measure learning beats decoding a
+What it compares ([S2] §2.2's claim: decoupling manifold and measure learning beats decoding a
 Gaussian): one autoencoder is trained by ``ganzoo``'s ``ae-ot`` method; its decoder then decodes
   - AE-OT codes (Algorithm 2 on the semi-discrete OT map of Algorithm 1),
   - N(0, I) codes (what a VAE/WAE-style prior would feed it),
   - N(mean, cov) fitted to the training codes (the best Gaussian),
   - the training codes themselves (reconstructions: the decoder's ceiling).
 Metrics: FID and KID (gan_zoo/metrics/functional/fid.py) on the prelogit features of a ConvNet4 dataset
-classifier (gan_zoo/nets/classifier.py, seed 004 §3.3.2) trained here on the digits train split,
+classifier (gan_zoo/nets/classifier.py, [S4] §3.3.2) trained here on the digits train split,
 against the 360 test images; the train split's own FID/KID is the floor. Lower is better.
 
     .venv/bin/python benchmarks/ae_ot.py --quick      # a few minutes on a laptop CPU

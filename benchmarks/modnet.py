@@ -1,4 +1,4 @@
-"""ModNet on the embedded digits (seed 004 §2.5.3-2.5.5): fooling rate, L1 change, memorisation, augmentation.
+"""ModNet on the embedded digits ([S4] §2.5.3-2.5.5): fooling rate, L1 change, memorisation, augmentation.
 
 One ModNet in the interpretability mode (variant B: a ConvNet4 classifier pretrained on the digits
 train split, then frozen) is trained with ``ganzoo``'s ``modnet`` method. Then, on the test images

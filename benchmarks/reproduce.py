@@ -10,12 +10,12 @@ Tables (the paper each reproduces; full-length defaults are the paper's):
     unrolled-ring  Metz et al. 2017 under VEEGAN's metrics with PacGAN's protocol, ring of 8 (VEEGAN / PacGAN Table 1)
     unrolled-grid  the same on the 5 x 5 grid
     stacked-mnist  Metz et al. 2017 §3.3: DCGAN vs Unrolled 5 / 10 on Stacked MNIST from mnist5k, D at 1/4 (PacGAN Table 3)
-    gong-5.1       seed 000 Table 5.1 (ring): NLL and critic loss averaged over the last 500 iterations, gap to truth
-    gong-5.2       seed 000 Table 5.2 (swiss roll), the same
-    gong-5.3       seed 000 Table 5.3 (MLP coupling) on mnist5k
-    ddm-quality    seed 004 §3.4.2: DDM ranks DCGAN < small DCGAN < weakened DCGAN (§3.3.2) on mnist5k; training set row
-    ddm-missing    seed 004 §3.4.5 on mnist5k: generators that drop k of 10 classes, DDM against IS
-    wae            seed 002 T3: VAE vs WAE-MMD vs WAE-GAN, FID/KID on the mnist5k classifier's logits
+    gong-5.1       [S0] Table 5.1 (ring): NLL and critic loss averaged over the last 500 iterations, gap to truth
+    gong-5.2       [S0] Table 5.2 (swiss roll), the same
+    gong-5.3       [S0] Table 5.3 (MLP coupling) on mnist5k
+    ddm-quality    [S4] §3.4.2: DDM ranks DCGAN < small DCGAN < weakened DCGAN (§3.3.2) on mnist5k; training set row
+    ddm-missing    [S4] §3.4.5 on mnist5k: generators that drop k of 10 classes, DDM against IS
+    wae            [S2] T3: VAE vs WAE-MMD vs WAE-GAN, FID/KID on the mnist5k classifier's logits
 
 ``--quick`` runs each pipeline end to end in about a minute of CPU or less (tiny nets, a few steps, 2 seeds): it checks the
 pipeline, not the numbers; the fast suite runs it (tests/test_reproduce.py). Long runs: benchmarks/RESULTS.md
@@ -99,7 +99,7 @@ def table_infogan(a, argv) -> list[dict]:
 PACGAN_SETS = {"pacgan_nets": "true", "paper_nets": "false", "z_dim": "2", "batch_size": "100",
                "lr_d": "1e-4", "lr_g": "1e-4", "beta1": "0.8", "loss": "nonsaturating"}
 PACGAN_ITERATIONS = 400 * 100_000 // 100
-# (modes, HQ %) published. VEEGAN Table 1 (paper_defaults.md §1c); PacGAN Table 1, GAN on the ring.
+# (modes, HQ %) published. VEEGAN Table 1 ([P1c]); PacGAN Table 1, GAN on the ring.
 PUBLISHED_MODES = {
     "ring8": {0: "VEEGAN 1 / 99.3; PacGAN 6.3 ± 0.5 / 98.2", 5: "VEEGAN (K = 5) 7.6 / 35.6"},
     "grid25": {0: "VEEGAN 3.3 / 0.5", 5: "VEEGAN (K = 5) 23.6 / 16"},
@@ -224,7 +224,7 @@ def table_gong_toy(a, argv, data: str) -> list[dict]:
 
     from gan_zoo.data import load_dataset
 
-    steps = a.steps or (30 if a.quick else 5000)  # seed 000 §5.1.1: 5000 iterations
+    steps = a.steps or (30 if a.quick else 5000)  # [S0] §5.1.1: 5000 iterations
     window = min(500, steps)
     ds = load_dataset(data)
     truth = ds.entropy_nats() * BATCH if hasattr(ds, "entropy_nats") else None
@@ -267,7 +267,7 @@ def table_gong_toy(a, argv, data: str) -> list[dict]:
 def table_gong_images(a, argv) -> list[dict]:
     from reproduce_gong import THESIS_53, run_images
 
-    steps = a.steps or (4 if a.quick else 100_000)  # seed 000 §5.2: 100,000 iterations
+    steps = a.steps or (4 if a.quick else 100_000)  # [S0] §5.2: 100,000 iterations
     pretrain = max(steps // 3, 1) if a.quick or steps < 3000 else 1000  # §5.2: 1000 ML pre-training epochs
     width = {"nice": {"hidden": "200"}, "flowgan": {"hidden": "200"}, "mixflow": {"hidden": "100"}} \
         if (a.quick or a.width) else {}
@@ -293,7 +293,7 @@ def table_gong_images(a, argv) -> list[dict]:
     return [{"setup": lab, "test": mean_test[lab]} for lab in labels]
 
 
-# ----------------------------------------------------------------------------------------------- DDM (seed 004)
+# ----------------------------------------------------------------------------------------------- DDM ([S4])
 def _classifier(a):
     """The mnist5k dataset classifier: the saved one when present (not in --quick), else trained here."""
     from gan_zoo.metrics.classifier_io import find_classifier, load_classifier
@@ -331,7 +331,7 @@ def _logits(ext, x):
     return embed(ext, x, device="cpu")["logits"]
 
 
-# Seed 004 §3.4.2 (Fig. 3.6, MNIST): "For our MNIST experiment we tested DCGAN, weakened DCGAN, and small DCGAN
+# [S4] §3.4.2 (Fig. 3.6, MNIST): "For our MNIST experiment we tested DCGAN, weakened DCGAN, and small DCGAN
 # [...] the correct ordinal ranking is achieved": DCGAN best, small DCGAN next ("not fooled by noise"), weakened
 # DCGAN worst. §3.3.2 defines the two: weakened = all batch-norm layers removed, small = conv layer 4 removed and
 # conv layer 3 made to produce its output (dcgan --set g_batchnorm=false / g_small=true, gan_zoo/nets/dcgan.py).
@@ -442,7 +442,7 @@ def table_ddm_missing(a, argv) -> list[dict]:
     return rows + rep
 
 
-# ----------------------------------------------------------------------------------------------- WAE (seed 002)
+# ----------------------------------------------------------------------------------------------- WAE ([S2])
 def table_wae(a, argv) -> list[dict]:
     from wae_compare import SEED_T3, run
 

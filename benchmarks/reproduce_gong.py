@@ -1,4 +1,4 @@
-"""Reproduce seed 000's Tables 5.1 (ring), 5.2 (swissroll) and 5.3 (MNIST, MLP coupling; the embedded real
+"""Reproduce [S0]'s Tables 5.1 (ring), 5.2 (swissroll) and 5.3 (MNIST, MLP coupling; the embedded real
 `mnist5k` offline, the full `mnist` when its files are present): our NLL beside the thesis's.
 
 What it compares. Six setups on the toys (§5 intro), each trained through ``gan_zoo.training.train`` with
@@ -13,7 +13,7 @@ the thesis's hyperparameters (the methods' defaults: 5000 iterations, batch 300,
     PGAN                pgan
 
 Units. The thesis's toy NLL looks like a sum over a batch of 300 points averaged over the last 500
-iterations (notes §3). We report that unit as 300 x (mean NLL per point of the final model over 500 fresh
+iterations ([N0] §3). We report that unit as 300 x (mean NLL per point of the final model over 500 fresh
 held-out batches of 300) and nats per point beside it; the true NLL of `ring` (its entropy) is the floor.
 For images, NLL per image in nats on [0, 1] pixels (the thesis's scale): ours is modelled on [-1, 1], so
 NLL_[0,1] = NLL_[-1,1] - D log 2, on dequantised images.
@@ -41,7 +41,7 @@ from gan_zoo.losses.mixture import dominant_components
 from gan_zoo.registry import GanZooError
 from gan_zoo.training import train
 
-# Seed 000 Table 5.1 / 5.2: (NLL in the thesis's unit, discriminator loss, dominant components).
+# [S0] Table 5.1 / 5.2: (NLL in the thesis's unit, discriminator loss, dominant components).
 TOY_SETUPS = [
     ("ML single flow", "nice", {}),
     ("GAN single flow", "flowgan", {"ml_weight": "0"}),
@@ -72,7 +72,7 @@ THESIS_53 = {"Single Flow ML": (-2034.46, -1910.31, None, 1), "Single Flow GAN":
              "Single Flow GAN+ML": (-1741.21, -1650.53, 1.91, 1), "Mixflow ML": (-3021.35, -2984.03, None, 4),
              "Mixflow GAN+ML": (-2812.34, -2728.74, -2.15, 7)}
 
-BATCH = 300  # seed 000 §5.1.1
+BATCH = 300  # [S0] §5.1.1
 EVAL_BATCHES = 500  # "averaged over the last 500 epochs" (Tables 5.1, 5.2)
 
 

@@ -1,6 +1,6 @@
 """Modes captured and high-quality fraction on ring8: GAN (K = 0) against Unrolled GAN, K in {1, 5, 10}.
 
-VEEGAN protocol (paper_defaults.md §1c): 2500 samples per trained model; a sample is high quality when it
+VEEGAN protocol ([P1c]): 2500 samples per trained model; a sample is high quality when it
 lies within 3 standard deviations of its nearest mode; a mode is captured when it is the nearest mode of
 at least one high-quality sample; mean (and spread) over seeds. Data: ring8 (8 Gaussians on the unit circle,
 std 0.01, the Unrolled GAN notebook's MoG with the centre bug fixed). Nets, optimisers and batch: the

@@ -1,4 +1,4 @@
-"""VAE vs WAE-MMD vs WAE-GAN (Tolstikhin et al. 2018, Table 1; seed 002 table T3), side by side.
+"""VAE vs WAE-MMD vs WAE-GAN (Tolstikhin et al. 2018, Table 1; [S2] table T3), side by side.
 
 What it compares: each method trains briefly with the same encoder/decoder (nets/autoencoder.py, width reduced
 for CPU), then FID and KID between decoded prior samples and the test split, computed on the dataset
@@ -6,7 +6,7 @@ classifier's features (its logits: gan_zoo.metrics.extractors). The classifier i
 runs/classifiers/<data>/classifier.ckpt when `ganzoo classifier train --data <data>` has made one, and
 trained here (and saved there) otherwise. The train-vs-test row is the finite-sample floor of the same numbers.
 
-Seed 002 T3 (CelebA, Inception features: VAE 63, WAE-MMD 55, WAE-GAN 42) is printed for reference: other
+[S2] T3 (CelebA, Inception features: VAE 63, WAE-MMD 55, WAE-GAN 42) is printed for reference: other
 data, other features, far longer training, so only the ordering is comparable.
 
     .venv/bin/python benchmarks/wae_compare.py --quick          # mnist5k, a few minutes on 2 CPU cores
@@ -20,7 +20,7 @@ import time
 
 import torch
 
-SEED_T3 = {"vae": 63.0, "wae-mmd": 55.0, "wae-gan": 42.0}  # seed 002 §3 T3, CelebA FID
+SEED_T3 = {"vae": 63.0, "wae-mmd": 55.0, "wae-gan": 42.0}  # [S2] §3 T3, CelebA FID
 METHODS = ("vae", "wae-mmd", "wae-gan")
 
 
