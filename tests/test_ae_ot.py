@@ -1,4 +1,4 @@
-"""AE-OT: the semi-discrete OT math (seed 002 §2.3-2.4, notes §4.6) and the method end to end."""
+"""AE-OT: the semi-discrete OT math ([S2] §2.3-2.4, [N2] §4.6) and the method end to end."""
 from __future__ import annotations
 
 import math

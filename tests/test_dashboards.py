@@ -115,7 +115,7 @@ def test_weight_and_gradient_histograms_of_both_nets(wgan_run):
                 assert h.sum == pytest.approx(float(t.double().sum()), rel=1e-4, abs=1e-6), tag
     # a critic's gradient is its last critic step's: non-zero (a frozen-critic generator step leaves it)
     assert any(seen[f"gradients/critic/{n}"].abs().sum() > 0 for n, _ in method.critic.named_parameters())
-    assert "weights/critic" in tags  # all critic weights in one (seed 000 Fig. 2.4)
+    assert "weights/critic" in tags  # all critic weights in one ([S0] Fig. 2.4)
 
 
 def test_histograms_can_be_turned_off(tmp_path):

@@ -1,4 +1,4 @@
-"""Seed 004 §3.3.2's weaker DCGAN generators (Basart's DDM experiment on MNIST, §3.4.2): "weakened" has all of
+"""[S4] §3.3.2's weaker DCGAN generators (Basart's DDM experiment on MNIST, §3.4.2): "weakened" has all of
 G's batch-norm layers removed (`--set g_batchnorm=false`), "small" has G's last hidden layer removed and the
 layer before it producing the image (`--set g_small=true`). Structure, behaviour and the defaults untouched."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""EBGAN (Zhao, Mathieu & LeCun 2017; seed 003 §1.8, §3.5): hinge, pulling-away term, energies, CLI."""
+"""EBGAN (Zhao, Mathieu & LeCun 2017; [S3] §1.8, §3.5): hinge, pulling-away term, energies, CLI."""
 import pytest
 import torch
 
@@ -39,7 +39,7 @@ def test_hinge_active_below_margin():
 
 @pytest.mark.parametrize("gamma", [0.0, 3.0, 10.0])
 def test_nash_value_is_the_margin(gamma):
-    """EB-P Thm. 1/2 (notes §3.5): with p_G = p_data and D = gamma in [0, m], V(G*, D*) = m."""
+    """EB-P Thm. 1/2 ([N3] §3.5): with p_G = p_data and D = gamma in [0, m], V(G*, D*) = m."""
     e = torch.full((16,), gamma)
     assert ebgan_discriminator_loss(e, e, 10.0).item() == pytest.approx(10.0)
 

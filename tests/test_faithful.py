@@ -138,7 +138,7 @@ def test_sinkhorn_learned_cost_is_debiased_on_images():
         assert float(plain.loss(x, x)) > 0
 
 
-# ----- Mixflow / PGAN: C_start as seed 000 Algs. 5-6 have it, never longer than the run --------------------
+# ----- Mixflow / PGAN: C_start as [S0] Algs. 5-6 have it, never longer than the run --------------------
 _MIX = {"hidden": "8", "depth": "1", "components": "3", "batch_size": "32", "test_size": "64", "log_every": "1"}
 
 

@@ -1,5 +1,5 @@
-"""f-GAN divergences (Nowozin et al. 2016; seed 003 §1.7, §3.4): checked from f and T* = f'(p/q),
-never from the seed's D_f column (four of its rows are swapped or off by a factor, notes §1.7)."""
+"""f-GAN divergences (Nowozin et al. 2016; [S3] §1.7, §3.4): checked from f and T* = f'(p/q),
+never from the seed's D_f column (four of its rows are swapped or off by a factor, [N3] §1.7)."""
 import math
 
 import pytest

@@ -1,4 +1,4 @@
-"""NICE, mixtures of flows, the Mixflow/PGAN losses and the four flow methods (seed 000 Ch. 3-4)."""
+"""NICE, mixtures of flows, the Mixflow/PGAN losses and the four flow methods ([S0] Ch. 3-4)."""
 from __future__ import annotations
 
 import math
@@ -167,7 +167,7 @@ def test_short_ml_fit_on_ring_improves_nll():
 
     torch.manual_seed(6)
     ring = load_dataset("ring")
-    flow = NICE(2, n_coupling=4, hidden=32, depth=2)  # seed 000 §5.1.1 topology, narrower
+    flow = NICE(2, n_coupling=4, hidden=32, depth=2)  # [S0] §5.1.1 topology, narrower
     opt = torch.optim.Adam(flow.parameters(), lr=0.005, betas=(0.5, 0.9))  # §5.1.1 lr and betas
     test, _ = ring.sample(2000, torch.Generator().manual_seed(123))
     with torch.no_grad():

@@ -1,4 +1,4 @@
-"""InfoGAN (Chen et al. 2016; seed 003 §1.6): the mutual-information bound, the latent, Q sharing, CLI."""
+"""InfoGAN (Chen et al. 2016; [S3] §1.6): the mutual-information bound, the latent, Q sharing, CLI."""
 import importlib.util
 import math
 from pathlib import Path

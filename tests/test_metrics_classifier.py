@@ -1,4 +1,4 @@
-"""A short-trained digits classifier, and the missing-modes experiment of seed 004 §3.4.5 on it.
+"""A short-trained digits classifier, and the missing-modes experiment of [S4] §3.4.5 on it.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_short_trained_classifier_reaches_the_stated_accuracy(digits_classifier)
 
 
 def test_replicating_n_training_images_saturates_is_while_ddm_keeps_improving(digits_classifier):
-    """Seed 004 §3.4.5: n distinct training images replicated to N. IS reaches its optimum early,
+    """[S4] §3.4.5: n distinct training images replicated to N. IS reaches its optimum early,
     DDM against the test split keeps decreasing with n (averaged over 3 draws, as the thesis averages 5)."""
     from gan_zoo.metrics.extractors import embed
     from gan_zoo.metrics.functional import ddm, inception_score

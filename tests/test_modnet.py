@@ -1,4 +1,4 @@
-"""ModNet (seed 004 §2): bounded outputs, eqs 2.2-2.7 by hand, the frozen classifier, the CLI."""
+"""ModNet ([S4] §2): bounded outputs, eqs 2.2-2.7 by hand, the frozen classifier, the CLI."""
 from __future__ import annotations
 
 import json

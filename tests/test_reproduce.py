@@ -36,7 +36,7 @@ def test_unrolled_ring_quick(capsys):  # Metz et al. 2017 under VEEGAN's metrics
     assert "of PacGAN's 400000 iterations" in out
 
 
-def test_gong_ring_quick(capsys):  # seed 000 Table 5.1
+def test_gong_ring_quick(capsys):  # [S0] Table 5.1
     rows, out = _run(capsys, "gong-5.1", "--quick", "--setups", "PGAN")
     (row,) = rows
     assert row["setup"] == "PGAN" and len(row["nll"]) == 2 and all(math.isfinite(v) for v in row["nll"])
@@ -48,7 +48,7 @@ def test_gong_ring_quick(capsys):  # seed 000 Table 5.1
     assert "| true NLL | 698.4 | 723.35 |" in out and "743.61" in out  # the thesis's PGAN row beside ours
 
 
-def test_ddm_missing_modes_quick(capsys):  # seed 004 §3.4.5
+def test_ddm_missing_modes_quick(capsys):  # [S4] §3.4.5
     rows, out = _run(capsys, "ddm-missing", "--quick")
     by_k = {r["k"]: sum(r["ddm"]) / len(r["ddm"]) for r in rows if "k" in r}
     assert by_k[9] > by_k[0]  # one class left is further from the test set than all ten
@@ -57,7 +57,7 @@ def test_ddm_missing_modes_quick(capsys):  # seed 004 §3.4.5
     assert "classes dropped k" in out
 
 
-def test_wae_quick(capsys):  # seed 002 T3
+def test_wae_quick(capsys):  # [S2] T3
     rows, out = _run(capsys, "wae", "--quick")
     assert [r["method"] for r in rows] == ["train vs test (floor)", "vae", "wae-mmd", "wae-gan"]
     assert all(math.isfinite(v) for r in rows for v in r["fid"])
@@ -70,8 +70,8 @@ def test_stacked_mnist_quick(capsys):  # Metz et al. 2017 §3.3 as PacGAN Table 
     assert "D = 1/4 G counted in filters per layer" in out and "of PacGAN's 500000 iterations" in out
 
 
-@pytest.mark.slow  # six few-step DCGAN runs and a classifier: ~1 min of CPU; ddm-missing keeps seed 004 in the fast suite
-def test_ddm_quality_quick(capsys):  # seed 004 §3.4.2 with §3.3.2's small and weakened generators
+@pytest.mark.slow  # six few-step DCGAN runs and a classifier: ~1 min of CPU; ddm-missing keeps [S4] in the fast suite
+def test_ddm_quality_quick(capsys):  # [S4] §3.4.2 with §3.3.2's small and weakened generators
     rows, out = _run(capsys, "ddm-quality", "--quick")
     assert [r["generator"] for r in rows] == ["DCGAN", "small DCGAN", "weakened DCGAN", "Training Set"]
     assert all(len(r["ddm"]) == 2 and all(math.isfinite(v) for v in r["ddm"]) for r in rows[:3])

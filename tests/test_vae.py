@@ -1,4 +1,4 @@
-"""VAE (seed 002 §1.3, notes §4.5): the KL, the likelihood, and ELBO <= log p(x) on a linear-Gaussian model."""
+"""VAE ([S2] §1.3, [N2] §4.5): the KL, the likelihood, and ELBO <= log p(x) on a linear-Gaussian model."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,4 @@
-"""WAE-MMD's penalty (seed 002 Alg. 2, notes 002 §4.1), WAE-GAN's update isolation (§4.2), the nets and the CLI."""
+"""WAE-MMD's penalty ([S2] Alg. 2, [N2] §4.1), WAE-GAN's update isolation (§4.2), the nets and the CLI."""
 from __future__ import annotations
 
 import math
@@ -163,7 +163,7 @@ def test_wae_gan_autoencoder_step_leaves_adversary_gradients_alone():
 
 
 def test_wae_gan_match_term_at_half_is_lambda_log2():
-    # notes 002 §4.2: with D = 1/2 everywhere (logit 0) the encoder's penalty is lambda * log 2 per sample.
+    # [N2] §4.2: with D = 1/2 everywhere (logit 0) the encoder's penalty is lambda * log 2 per sample.
     torch.manual_seed(2)
     m = create_method("wae-gan", POINTS, {"adv_width": "8", "width": "8", "lam": "3"})
     for p in m.latent_critic.parameters():
