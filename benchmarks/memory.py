@@ -46,8 +46,8 @@ def main() -> None:
         run(["train", "dcgan", "--data", "digits", "--steps", "1", "--batch-size", "16", "--set", "width=8",
              "--no-progress", "--out", str(tmp / "runs")])
         run_dir = tmp / "runs" / "dcgan" / "digits" / "version_0"
-        cls = tmp / "classifier.ckpt"
-        run(["classifier", "train", "--data", "digits", "--epochs", "1", "--out", str(cls), "--device", "cpu"])
+        cls = tmp / "classifiers" / "digits" / "classifier.ckpt"  # classifier train --out is a folder
+        run(["classifier", "train", "--data", "digits", "--epochs", "1", "--out", str(tmp), "--device", "cpu"])
         rows = []
         for n in (500, big):
             folder = tmp / f"s{n}"

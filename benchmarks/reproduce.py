@@ -319,7 +319,7 @@ def _classifier(a):
             ext = load_classifier(p)
             print(f"classifier: {p}, test accuracy {ext.meta.get('test_accuracy')}")
             return ext
-        ext, meta = train_classifier("mnist5k", device="cpu")  # saved under runs/classifiers/mnist5k/
+        ext, meta = train_classifier("mnist5k", device="cpu")  # saved under $GANZOO_HOME/classifiers/mnist5k/
     print(f"classifier: ConvNet4 {meta.get('kwargs')}, {meta['epochs']} epochs, test accuracy "
           f"{meta['test_accuracy']:.4f}")
     return ext

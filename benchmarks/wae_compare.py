@@ -3,7 +3,7 @@
 What it compares: each method trains briefly with the same encoder/decoder (nets/autoencoder.py, width reduced
 for CPU), then FID and KID between decoded prior samples and the test split, computed on the dataset
 classifier's features (its logits: gan_zoo.metrics.extractors). The classifier is loaded from
-runs/classifiers/<data>/classifier.ckpt when `ganzoo classifier train --data <data>` has made one, and
+$GANZOO_HOME/classifiers/<data>/classifier.ckpt when `ganzoo classifier train --data <data>` has made one, and
 trained here (and saved there) otherwise. The train-vs-test row is the finite-sample floor of the same numbers.
 
 [S2] T3 (CelebA, Inception features: VAE 63, WAE-MMD 55, WAE-GAN 42) is printed for reference: other
@@ -34,7 +34,7 @@ def classifier_for(data: str, log):
         log(f"[{data}] classifier {path} (test accuracy {ext.meta.get('test_accuracy')})")
         return ext
     log(f"[{data}] no saved classifier: training one (gan_zoo.metrics.classifier_training.train_classifier)")
-    ext, meta = train_classifier(data)  # saved to runs/classifiers/<data>/ so later runs reuse it
+    ext, meta = train_classifier(data)  # saved to $GANZOO_HOME/classifiers/<data>/ so later runs reuse it
     log(f"[{data}] classifier test accuracy {meta['test_accuracy']:.4f} in {meta['train_seconds']:.0f}s")
     return ext
 

@@ -164,8 +164,13 @@ def train(
     histogram_every: int | None = typer.Option(None, "--histogram-every", help="generator steps between the "
                                                "nets' weight/gradient histograms (default: the picture period, "
                                                "steps/10; 0: none)"),
+    classifier: Path | None = typer.Option(None, "--classifier", help="classifier checkpoint for the image "
+                                           "metrics logged in training (default: OUT/classifiers/<data>/, "
+                                           "else $GANZOO_HOME/classifiers/<data>/)"),
 ):
-    """Train METHOD; writes TensorBoard logs, sample pictures and checkpoints under --out.
+    """Train METHOD; writes TensorBoard logs, sample pictures and checkpoints to OUT/METHOD/DATA/version_N
+    (an image folder: OUT/METHOD/<folder name>/version_N; --set image_size=N and test_fraction=F set its
+    size and held-out split).
 
     Example: ganzoo train wgan-gp --data ring --steps 2000 --set lr=2e-4
     """
@@ -200,6 +205,7 @@ def train(
                        overrides=r["overrides"], resume=resume, data_dir=r["data_dir"], download=r["download"],
                        accelerator=r["accelerator"], progress="lines" if no_progress else "auto", timeout=timeout,
                        ema=r["ema"], ema_start=r["ema_start"], histogram_every=histogram_every,
+                       classifier=classifier,
                        announce=lambda text: err_console.print(text, markup=False, highlight=False, soft_wrap=True))
     if not _is_rank_zero():  # the other DDP ranks (Lightning's, torchrun's, srun's): rank 0 reports
         return
@@ -282,6 +288,7 @@ def sample(
         edits, src, tgt = method.edit_sources(x, parse_labels(labels, method.num_classes), g)
         folder = io.write_samples(out, edits, {
             "method": method.method_name, "data": method.data_info.name, "checkpoint": method.checkpoint_path,
+            "data_dir": method.data_dir, "data_options": method.data_options,
             "seed": seed, "generator_steps": method.generator_steps, "sources": sources,
             "source_index": src.tolist(), "target_label": tgt.tolist(),
         })
@@ -292,6 +299,7 @@ def sample(
     parts = (method.sample(min(batch, n - i), generator=g).cpu() for i in range(0, n, batch))
     folder = io.write_samples(out, parts, {
         "method": method.method_name, "data": method.data_info.name, "checkpoint": method.checkpoint_path,
+        "data_dir": method.data_dir, "data_options": method.data_options,  # eval loads the run's own test split
         "seed": seed, "generator_steps": method.generator_steps, "ema": getattr(method, "ema", None),
     })
     if as_json:

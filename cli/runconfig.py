@@ -21,7 +21,7 @@ RUN_KEYS: dict[str, type] = {
     "ema": float, "ema_start": int,
 }
 # Written by every run beside the run keys; accepted (and not needed) when the file is read back.
-INFO_KEYS = ("config", "data_info")
+INFO_KEYS = ("config", "data_info", "data_options")
 
 
 def _error(msg: str):
@@ -70,7 +70,11 @@ def read_run_file(path: Path) -> dict:
     cfg = raw.get("config") or {}
     if not isinstance(cfg, dict):
         raise _error(f"{path}: 'config' must be a mapping of the method's fields, got {cfg!r}")
+    opts = raw.get("data_options") or {}
+    if not isinstance(opts, dict):
+        raise _error(f"{path}: 'data_options' must be a mapping (imagefolder: image_size, test_fraction), got {opts!r}")
     out["config"] = cfg
+    out["data_options"] = opts  # the data set's --set keys (imagefolder), applied as --set would be
     return out
 
 
@@ -89,7 +93,7 @@ def _override_string(v: Any) -> str:
 
 def merge(ctx, params: dict, config_path: Path | None) -> tuple[dict, dict]:
     """The run's flags (typed on the command line > the file > the flag's default) and the file's ``config:``."""
-    file = read_run_file(config_path) if config_path is not None else {"config": {}}
+    file = read_run_file(config_path) if config_path is not None else {"config": {}, "data_options": {}}
     resolved = {}
     for key in RUN_KEYS:
         if key not in params:
@@ -97,7 +101,7 @@ def merge(ctx, params: dict, config_path: Path | None) -> tuple[dict, dict]:
         source = ctx.get_parameter_source(key)  # typer's click: COMMANDLINE, ENVIRONMENT, DEFAULT, ...
         typed = source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
         resolved[key] = params[key] if typed or key not in file else file[key]
-    return resolved, file["config"]
+    return resolved, {**{k: v for k, v in file["data_options"].items()}, **file["config"]}
 
 
 def method_config(method: str, data: str, file_config: dict, sets: dict[str, str], data_dir=None,
@@ -110,10 +114,14 @@ def method_config(method: str, data: str, file_config: dict, sets: dict[str, str
     already have.
     """
     from gan_zoo.data import data_info, load_dataset
-    from gan_zoo.registry import parse_value, apply_overrides, method_entry
+    from gan_zoo.registry import DATA_OPTIONS, parse_value, apply_overrides, method_entry, split_data_options
 
     entry = method_entry(method)
-    info = data_info(load_dataset(data, "train", data_dir=data_dir, download=download))
+    opts = DATA_OPTIONS.get(data, {})
+    file_options = {k: _override_string(v) for k, v in file_config.items() if k in opts}
+    file_config = {k: v for k, v in file_config.items() if k not in opts}
+    sets, asked = split_data_options(data, {**file_options, **sets})
+    info = data_info(load_dataset(data, "train", data_dir=data_dir, download=download, **asked))
     base = entry.config_cls.for_data(info)
     names = [f.name for f in dataclasses.fields(base)]
     overrides: dict[str, str] = {}
@@ -126,7 +134,7 @@ def method_config(method: str, data: str, file_config: dict, sets: dict[str, str
     overrides.update(sets)
     config = apply_overrides(base, overrides)
     config.validate()
-    return config, overrides
+    return config, {**overrides, **{k: _override_string(v) for k, v in asked.items()}}
 
 
 def print_config(resolved: dict, config) -> str:

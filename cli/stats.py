@@ -22,6 +22,8 @@ def stats(
     seed: int = typer.Option(0, "--seed", help="which images, when --n is smaller than the split"),
     classifier: Path | None = typer.Option(None, "--classifier", help="classifier checkpoint (--extractor classifier)"),
     data_dir: str | None = typer.Option(None, "--data-dir"),
+    inception_weights: Path | None = typer.Option(None, "--inception-weights", help="Inception-v3 state_dict "
+                                                  "(pytorch-fid's or torch-fidelity's 2015-12-05 file)"),
     device: str | None = typer.Option(None, "--device", help="cpu | cuda"),
 ):
     """Reference statistics of a dataset split for `ganzoo eval fid|kid --ref`.
@@ -36,7 +38,7 @@ def stats(
 
         raise GanZooError(f"--out {out}: reference statistics are written as .npz (pytorch-fid's layout)")
     ref = compute_reference(data, extractor, split, classifier, n, seed, device, progress=f"{data} {split}",
-                            data_dir=data_dir)
+                            data_dir=data_dir, inception_weights=inception_weights)
     path = save_reference(out, ref)
     p = ref["protocol"]
     console.print(f"wrote {path}: {p['n']} {data} {split} images, {p['feature_dim']}-d features of {p['extractor']}",

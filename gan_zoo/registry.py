@@ -194,6 +194,51 @@ def dataset_entry(name: str) -> DatasetEntry:
     return DATASETS[name]
 
 
+# A data set's own options, set with --set KEY=VALUE beside the method's fields (recorded in config.json and
+# the checkpoint as data_options). Only image folders have any: a registered data set has a fixed size and
+# a fixed test split.
+# - image_size 64: the side images are resized (shorter side) and centre-cropped to, as torchvision's
+#   Resize(N) + CenterCrop(N) do; 64 is DCGAN's LSUN/CelebA resolution (Radford et al. 2016 §4).
+# - test_fraction 0.1: the held-out test split, a seeded permutation's first 10 % of the files. CelebA's
+#   official partition holds out 19,962 of its 202,599 images (9.9 %) as test (Liu et al. 2015,
+#   list_eval_partition.txt); torchvision's ImageFolder has no split at all. Reference rows, nll/test and
+#   classifier accuracy read it, never the training images.
+DATA_OPTIONS: dict[str, dict[str, Any]] = {"imagefolder": {"image_size": 64, "test_fraction": 0.1}}
+IMAGE_SIZE_RANGE = (8, 1024)
+
+
+def split_data_options(data: str, overrides: dict[str, str] | None) -> tuple[dict[str, str], dict[str, Any]]:
+    """``--set`` overrides split into the method's fields and the data set's options (parsed and checked)."""
+    known = DATA_OPTIONS.get(data, {})
+    every = {k for opts in DATA_OPTIONS.values() for k in opts}
+    method, options = {}, {}
+    for key, raw in (overrides or {}).items():
+        if key in known:
+            options[key] = parse_value(str(raw), known[key], key)
+        elif key in every:
+            raise GanZooError(f"--set {key}: an option of imagefolder data; '{data}' has a fixed size and test split")
+        else:
+            method[key] = raw
+    size = options.get("image_size")
+    if size is not None and not IMAGE_SIZE_RANGE[0] <= size <= IMAGE_SIZE_RANGE[1]:
+        raise GanZooError(f"--set image_size={size}: must be {IMAGE_SIZE_RANGE[0]}..{IMAGE_SIZE_RANGE[1]} pixels")
+    frac = options.get("test_fraction")
+    if frac is not None and not 0 < frac < 1:
+        raise GanZooError(f"--set test_fraction={frac}: the held-out fraction must be in (0, 1)")
+    return method, options
+
+
+def data_label(name: str, data_dir: str | None = None) -> str:
+    """The name runs and classifiers are filed under (``OUT/METHOD/<label>/version_N``,
+    ``OUT/classifiers/<label>/``): the data set's name, and for ``imagefolder`` the folder's own name, so runs
+    on two folders do not share one place."""
+    if name == "imagefolder" and data_dir:
+        from pathlib import Path
+
+        return Path(data_dir).expanduser().absolute().name or name
+    return name
+
+
 def parse_value(raw: str, current: Any, key: str) -> Any:
     """Parse a --set value to the type of the field's current value."""
     try:
@@ -296,8 +341,13 @@ def run_config(name: str, data: str, overrides: dict[str, str] | None = None, ch
     loaded (imagefolder), the kind's defaults are checked and the run decides the rest."""
     entry = method_entry(name)
     ds = dataset_entry(data)
+    overrides, options = split_data_options(data, overrides)
+    info = ds.info()
+    if "image_size" in options:  # the shape a run on this folder will see
+        info = type(info)(info.name, info.kind, (info.shape[0], options["image_size"], options["image_size"]),
+                          info.num_classes)
     try:
-        config = entry.config_cls.for_data(ds.info())
+        config = entry.config_cls.for_data(info)
     except GanZooError:
         if ds.static:
             raise

@@ -17,7 +17,7 @@ import torch
 
 from .data import DataInfo, GanDataModule
 from .launch import launched_as_rank_zero
-from .registry import GanZooError, create_method, method_entry
+from .registry import GanZooError, create_method, data_label, method_entry, split_data_options
 
 DEFAULT_DATA = "ring"
 DEFAULT_POINT_STEPS = 2000  # the embedded default runs in about a minute on a laptop CPU
@@ -145,6 +145,7 @@ def load_method(path: str | Path, map_location: str = "cpu", ema: bool = False):
     method.batches_seen = int(state["batches_seen"])
     method.seed = int(state.get("seed", 0))
     method.data_dir = state.get("data_dir")
+    method.data_options = dict(state.get("data_options") or {})
     method.checkpoint_path = ckpt["_path"]
     if ema:
         from .callbacks.ema import load_ema_into
@@ -214,7 +215,8 @@ def _stored_steps(ckpt: dict) -> int | None:
     return int(steps) if steps is not None else None
 
 
-def _refuse_changes_on_resume(ckpt: dict, data: str | None, seed: int | None, overrides: dict[str, str]) -> None:
+def _refuse_changes_on_resume(ckpt: dict, data: str | None, seed: int | None, overrides: dict[str, str],
+                              data_options: dict | None = None) -> None:
     """A resumed run continues exactly: a different dataset, seed or config value is refused, not ignored.
 
     (Applying a new lr to a restored optimiser, or a new batch size to a half-walked data stream, would give
@@ -229,6 +231,11 @@ def _refuse_changes_on_resume(ckpt: dict, data: str | None, seed: int | None, ov
     if seed is not None and int(seed) != int(state.get("seed", 0)):
         raise GanZooError(f"--resume continues a run with seed {state.get('seed', 0)}; --seed {seed} would "
                           f"change it (start a new run instead)")
+    stored_options = state.get("data_options") or {}
+    for key, v in (data_options or {}).items():
+        if stored_options.get(key) != v:
+            raise GanZooError(f"--resume continues the run as it was: --set {key}={v} differs from the run's "
+                              f"{key}={stored_options.get(key)} (start a new run to change it)")
     entry = method_entry(state["method"])
     fields = {f.name for f in dataclasses.fields(entry.config_cls)}
     stored = entry.config_cls(**{k: (tuple(v) if isinstance(v, list) else v)
@@ -254,13 +261,16 @@ def train(method: str | None = None, data: str | None = None, *, steps: int | No
           checkpoint_every: int | None = None, data_kwargs: dict | None = None,
           callbacks: list | None = None, timeout: float | None = None,
           ema: float | None = None, ema_start: int = 0, announce=None,
-          histogram_every: int | None = None) -> RunResult:
+          histogram_every: int | None = None, classifier: str | Path | None = None) -> RunResult:
     """Train a method (the CLI's ``ganzoo train``). Everything after ``method`` and ``data`` is keyword-only
     (twenty options: a positional call would silently shift one into another). ``progress``: True or "auto"
     (a bar at a terminal, plain lines otherwise), "lines" (plain lines), False (nothing). ``announce(text)``,
     if given, receives the run folder and the effective run (method, data, steps, overrides) before the
     first step, on rank 0. ``histogram_every``: generator steps between the nets' weight/gradient histograms
-    (default: the picture period, ``picture_every``; 0: none)."""
+    (default: the picture period, ``picture_every``; 0: none). ``overrides`` may hold the data set's options
+    (``image_size``, ``test_fraction`` for imagefolder); they go to the data set, not the method.
+    ``classifier``: the image-metrics classifier checkpoint (default: the run's OUT/classifiers/<data>/, else
+    gan_zoo.metrics.classifier_io.classifier_candidates)."""
     from .callbacks import NetHistograms, PeriodicCheckpoint, PeriodicMetrics, SamplePictures, StepProgress
     from .callbacks.hparams import run_hparams, write_session_end, write_session_start
     from .metrics.method_scores import MethodScorer, final_metrics
@@ -281,8 +291,10 @@ def train(method: str | None = None, data: str | None = None, *, steps: int | No
         if method is not None and method != state["method"]:
             raise GanZooError(f"--resume: the checkpoint is a '{state['method']}' run, not '{method}'")
         method = state["method"]
-        _refuse_changes_on_resume(ckpt, data, seed, overrides)
+        overrides, asked_options = split_data_options(state["data_info"]["name"], overrides)
+        _refuse_changes_on_resume(ckpt, data, seed, overrides, asked_options)
         data = state["data_info"]["name"]
+        data_kwargs = {**(state.get("data_options") or {}), **(data_kwargs or {})}
         seed = int(state.get("seed", 0))
         data_dir = data_dir or state.get("data_dir")  # the files the run was started on
         # The method counts its own generator steps (a critic schedule may vary n_critic); rebuilding it also
@@ -314,6 +326,12 @@ def train(method: str | None = None, data: str | None = None, *, steps: int | No
     if seed < 0:
         raise GanZooError(f"--seed must be >= 0, got {seed}")
     data = data or DEFAULT_DATA
+    if ckpt is None:
+        overrides, options = split_data_options(data, overrides)
+        from .registry import DATA_OPTIONS
+
+        data_kwargs = {**DATA_OPTIONS.get(data, {}), **options, **(data_kwargs or {})}  # defaults recorded too
+    data_kwargs = dict(data_kwargs or {})
 
     if histogram_every is not None and histogram_every < 0:
         raise GanZooError(f"--histogram-every must be >= 0 (0: no histograms), got {histogram_every}")
@@ -323,7 +341,7 @@ def train(method: str | None = None, data: str | None = None, *, steps: int | No
         check_ema(ema, ema_start)
     L.seed_everything(seed, workers=False, verbose=False)
     method_entry(method)  # unknown method: fail before loading any data
-    dm_probe = GanDataModule(data, seed=seed, data_dir=data_dir, download=download, **(data_kwargs or {}))
+    dm_probe = GanDataModule(data, seed=seed, data_dir=data_dir, download=download, **data_kwargs)
     model = create_method(method, dm_probe.info, overrides)
     model.seed = seed
     dm_probe.batch_size = model.config.batch_size
@@ -335,29 +353,37 @@ def train(method: str | None = None, data: str | None = None, *, steps: int | No
     if data_dir is not None:
         data_dir = str(Path(data_dir).expanduser().absolute())  # recorded: the run does not depend on the cwd
     model.data_dir = data_dir
+    model.data_options = data_kwargs  # image_size, test_fraction: recorded, for resume, sample and eval
+    label = data_label(data, data_dir)  # an image folder's runs are filed under the folder's own name
     every = picture_every or max(steps // 10, 1)
     extra_callbacks = callbacks  # the caller's own (e.g. the benchmark's timer), after ours
     if ckpt is None:
         if launched_as_rank_zero():
             # Set-up that can fail on user input is done: only now does a new version folder appear.
-            run_dir = next_version(Path(out).absolute() / method / data)  # absolute: printed, stored
+            run_dir = next_version(Path(out).absolute() / method / label)  # absolute: printed, stored
         else:  # a DDP worker: it writes nothing; rank 0's folder comes from Lightning's launcher (started
             # inside rank 0's fit) or, for ranks torchrun/srun/NODE_RANK started, from rank 0 at set-up
             # (PeriodicCheckpoint.setup broadcasts it): until then a placeholder that is never created
-            run_dir = Path(os.environ.get(RUN_DIR_ENV) or Path(out).absolute() / method / data / "version_of_rank_0")
+            run_dir = Path(os.environ.get(RUN_DIR_ENV) or Path(out).absolute() / method / label / "version_of_rank_0")
     pictures = SamplePictures(run_dir / "samples", every=every)
     checkpoints = PeriodicCheckpoint(run_dir / "checkpoints", every=checkpoint_every or max(steps // 5, 1))
     callbacks = [pictures, checkpoints]
     if histogram_every != 0:  # per-parameter weights and gradients of every net (callbacks/pictures.py)
         callbacks.insert(1, NetHistograms(histogram_every or every))
-    callbacks.append(PeriodicMetrics(dm_probe.dataset, every=every))  # metrics/... at the picture period
+    if classifier is None:  # `classifier train --out OUT` files it beside the runs of `train --out OUT`
+        beside = Path(out).absolute() / "classifiers" / label / "classifier.ckpt"
+        classifier = beside if beside.is_file() else None
+    elif not Path(classifier).is_file():
+        raise GanZooError(f"--classifier {classifier}: no such file")
+    metrics_kw = dict(classifier=classifier, data_kwargs={"data_dir": data_dir, **data_kwargs})
+    callbacks.append(PeriodicMetrics(dm_probe.dataset, every=every, **metrics_kw))  # at the picture period
     if ema is not None:  # Yazıcı et al. 2019: the generator's weights averaged over generator steps
         from .callbacks import GeneratorEMA
         from .callbacks.ema import generator_of
 
         generator_of(model)  # a method without a generator network: one line, before training
         # First in the list: a checkpoint written at generator step s holds the average after step s.
-        callbacks.insert(0, GeneratorEMA(ema, ema_start, every, run_dir, MethodScorer(dm_probe.dataset)))
+        callbacks.insert(0, GeneratorEMA(ema, ema_start, every, run_dir, MethodScorer(dm_probe.dataset, **metrics_kw)))
     if getattr(model, "has_latent_codes", False):  # InfoGAN: latent traversals (Chen et al. Fig. 2)
         callbacks.append(LatentTraversals(run_dir / "traversals", every))
     if progress:
@@ -381,14 +407,16 @@ def train(method: str | None = None, data: str | None = None, *, steps: int | No
         (run_dir / "config.json").write_text(json.dumps({
             "method": method, "data": data, "seed": seed, "steps": steps, "batch_size": model.config.batch_size,
             "gpus": gpus, "nodes": nodes, "precision": precision, "accelerator": accelerator, "out": str(out),
-            "data_dir": data_dir, "download": download, "ema": ema, "ema_start": ema_start,
+            "data_dir": data_dir, "data_options": data_kwargs, "download": download, "ema": ema,
+            "ema_start": ema_start,
             "config": dataclasses.asdict(model.config), "data_info": dataclasses.asdict(dm_probe.info),
         }, indent=2, default=str))
     if trainer.global_rank == 0:  # the HParams tab's row for this run (callbacks/hparams.py)
         write_session_start(trainer.logger.experiment,
                             run_hparams(method, data, steps, seed, model.config, precision, trainer.world_size, ema))
     if trainer.global_rank == 0 and announce is not None:
-        announce(describe_run(method, data, steps, seed, model.config, overrides, run_dir, resumed=ckpt is not None))
+        shown = data if not data_kwargs else f"{data} ({label}: " + ", ".join(f"{k} {v}" for k, v in data_kwargs.items()) + ")"
+        announce(describe_run(method, shown, steps, seed, model.config, overrides, run_dir, resumed=ckpt is not None))
     os.environ[RUN_DIR_ENV] = str(run_dir)  # Lightning's DDP launcher starts the other ranks inside fit()
     try:
         trainer.fit(model, datamodule=dm_probe, ckpt_path=ckpt["_path"] if ckpt else None)
@@ -406,7 +434,7 @@ def train(method: str | None = None, data: str | None = None, *, steps: int | No
     if model.generator_steps < steps:
         raise GanZooError(f"training stopped early at generator step {model.generator_steps} of {steps}")
     # The run's numbers come from metrics/ (the same scorer the periodic callback calls), not a callback.
-    metrics = final_metrics(model, dm_probe.dataset, seed=seed) if trainer.global_rank == 0 else {}
+    metrics = final_metrics(model, dm_probe.dataset, seed=seed, **metrics_kw) if trainer.global_rank == 0 else {}
     if metrics and trainer.global_rank == 0:
         exp = trainer.logger.experiment
         for k, v in metrics.items():

@@ -15,6 +15,7 @@ os.environ.setdefault("PYTHONWARNINGS", "ignore")
 # Tiny models: one intra-op thread is as fast, and far faster when the cores are shared.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("GANZOO_DATA", str(Path(__file__).parent / "_no_data_here"))  # never the user's cache
+os.environ.setdefault("GANZOO_HOME", str(Path(__file__).parent / "_no_home_here"))  # nor the user's classifiers
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent

@@ -18,7 +18,7 @@ def digits_classifier(tmp_path_factory):
     from gan_zoo.metrics.classifier_training import train_classifier
 
     out = tmp_path_factory.mktemp("cls") / "classifier.ckpt"
-    ext, meta = train_classifier("digits", epochs=6, out=out, net_kwargs={"width": 8}, seed=0, device="cpu")
+    ext, meta = train_classifier("digits", epochs=6, path=out, net_kwargs={"width": 8}, seed=0, device="cpu")
     return ext, meta
 
 

@@ -12,9 +12,10 @@ from .base import GeneratorStepCallback
 
 class PeriodicMetrics(GeneratorStepCallback):
     def __init__(self, dataset, every: int = 500, n: int | None = None, classifier=None, n_reference: int = REFERENCE_N,
-                 seed: int = 0):
+                 seed: int = 0, data_kwargs: dict | None = None):
         super().__init__(every)
-        self.scorer = MethodScorer(dataset, n=n, classifier=classifier, n_reference=n_reference, seed=seed)
+        self.scorer = MethodScorer(dataset, n=n, classifier=classifier, n_reference=n_reference, seed=seed,
+                                   data_kwargs=data_kwargs)
         self.last: dict = {}
 
     # ------------------------------------------------------------------ hooks

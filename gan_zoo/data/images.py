@@ -267,11 +267,43 @@ def stacked_mnist5k(split: str = "train", **_) -> ImageSet:
     return ImageSet("stacked-mnist5k", images.contiguous(), labels, 1000)
 
 
+# The permutation that picks an image folder's test split (fixed, so a folder has the same split on every
+# machine and in every command: train, eval, classifier train). Our choice, as digits' 1797.
+IMAGEFOLDER_SPLIT_SEED = 2016
+
+
+def imagefolder_split(n: int, test_fraction: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """(train, test) indices into the sorted file list: the first round(f * n) (at least 1, at most n - 1) of
+    a seeded permutation are the test split, the rest train; each in file order."""
+    if n < 2:
+        raise GanZooError(f"imagefolder: {n} image; a train and a test split need at least 2")
+    n_test = min(max(1, round(test_fraction * n)), n - 1)
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(IMAGEFOLDER_SPLIT_SEED))
+    return perm[n_test:].sort().values, perm[:n_test].sort().values
+
+
+def _load_image(path: Path, image_size: int) -> torch.Tensor:
+    """RGB, shorter side resized to ``image_size`` then centre-cropped, by torchvision's own functions
+    (``transforms.Resize(N)`` + ``CenterCrop(N)``: bilinear with antialiasing)."""
+    from PIL import Image, UnidentifiedImageError
+    from torchvision.transforms import InterpolationMode
+    from torchvision.transforms import functional as TF
+
+    try:
+        with Image.open(path) as im:
+            im = im.convert("RGB")
+            im = TF.center_crop(TF.resize(im, image_size, InterpolationMode.BILINEAR, antialias=True), image_size)
+            return torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1)
+    except (UnidentifiedImageError, OSError) as e:
+        raise GanZooError(f"imagefolder: cannot read {path}: {e}") from None
+
+
 @register_dataset("imagefolder", "images",
                   "any folder of images (--data-dir DIR; class = first-level subfolder), resized to --set image_size")
-def imagefolder(split: str = "train", data_dir=None, image_size: int = 64, **_) -> ImageSet:
-    from PIL import Image, UnidentifiedImageError
-
+def imagefolder(split: str = "train", data_dir=None, image_size: int = 64, test_fraction: float = 0.1,
+                **_) -> ImageSet:
+    """A folder of images in torchvision's ImageFolder layout (``DIR/<class>/<file>``; files directly in DIR
+    have no class), split by ``imagefolder_split`` (defaults: gan_zoo.registry.DATA_OPTIONS)."""
     if not data_dir:
         raise GanZooError("imagefolder needs --data-dir DIR, a folder of images")
     root = Path(data_dir)
@@ -282,18 +314,11 @@ def imagefolder(split: str = "train", data_dir=None, image_size: int = 64, **_) 
         raise GanZooError(f"imagefolder: no image files under {root}")
     classes = sorted({p.relative_to(root).parts[0] for p in files if len(p.relative_to(root).parts) > 1})
     cls_index = {c: i for i, c in enumerate(classes)}
+    train_idx, test_idx = imagefolder_split(len(files), test_fraction)
+    chosen = [files[i] for i in (test_idx if split == "test" else train_idx)]
     images, labels = [], []
-    for p in files:
-        try:
-            with Image.open(p) as im:
-                im = im.convert("RGB")
-                w, h = im.size
-                s = min(w, h)  # centre crop to a square, then resize
-                im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
-                im = im.resize((image_size, image_size), Image.BILINEAR)
-                images.append(torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1))
-        except (UnidentifiedImageError, OSError) as e:
-            raise GanZooError(f"imagefolder: cannot read {p}: {e}") from None
+    for p in chosen:
+        images.append(_load_image(p, image_size))
         parts = p.relative_to(root).parts
         labels.append(cls_index[parts[0]] if len(parts) > 1 else -1)
     return ImageSet("imagefolder", torch.stack(images), torch.tensor(labels), len(classes))

@@ -82,6 +82,7 @@ class GenerativeMethod(L.LightningModule):
         self.max_generator_steps: int | None = None
         self.seed = 0
         self.data_dir: str | None = None  # the run's --data-dir (absolute), saved in checkpoints
+        self.data_options: dict = {}  # the data set's --set options (imagefolder: image_size, test_fraction)
         self._scalars: dict[str, torch.Tensor] = {}  # the latest value of each name (the guard's row)
         self._interval: dict[str, tuple[torch.Tensor, int]] = {}  # name -> (sum, count) since the last log
         # Divergence guard: rows of recorded scalars, one per batch since the last check.
@@ -368,6 +369,7 @@ class GenerativeMethod(L.LightningModule):
             "steps": self.max_generator_steps,  # the run's own length: --resume without --steps continues to it
             "seed": self.seed,
             "data_dir": self.data_dir,  # where the run's data files were (absolute), for resume and eval
+            "data_options": dict(getattr(self, "data_options", None) or {}),  # imagefolder: image_size, test_fraction
             "rng_cpu": torch.get_rng_state(),
         }
         if torch.cuda.is_available() and self.device.type == "cuda":

@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..registry import GanZooError
-from .classifier_io import default_classifier_path, save_classifier
+from ..registry import GanZooError, data_label
+from .classifier_io import classifier_path_under, default_classifier_path, save_classifier
 from .extractors import EMBED_BATCH, ClassifierExtractor
 
 # Classifier training (our choices; the thesis states none, [N4] §5.18): Adam (Kingma & Ba 2015
@@ -49,9 +49,15 @@ def accuracy(net: nn.Module, x: torch.Tensor, y: torch.Tensor, device, batch: in
 def train_classifier(data: str, epochs: int = CLS_EPOCHS, out: str | Path | None = None, batch_size: int = CLS_BATCH,
                      lr: float = CLS_LR, seed: int = 0, data_dir: str | None = None, download: bool = False,
                      device=None, arch: str | None = None, net_kwargs: dict | None = None,
-                     log=None, save: bool = True, shift: int = 0) -> tuple[ClassifierExtractor, dict]:
+                     log=None, save: bool = True, shift: int = 0, path: str | Path | None = None,
+                     data_options: dict | None = None) -> tuple[ClassifierExtractor, dict]:
     """Train the dataset classifier on the train split; report accuracy on the test split. ``shift`` > 0:
-    every training batch randomly translated by up to that many pixels (``random_shift``); 0: none."""
+    every training batch randomly translated by up to that many pixels (``random_shift``); 0: none.
+
+    Saved to ``path`` if given, else ``OUT/classifiers/<data>/classifier.ckpt`` for a folder ``out`` (as
+    ``train --out``), else ``default_classifier_path(data)`` (``$GANZOO_HOME/classifiers/<data>/``); an image
+    folder is filed under its own name. ``data_options``: the data set's options (imagefolder's image_size,
+    test_fraction)."""
     from ..data import load_dataset
     from ..nets.classifier import build_classifier, classifier_arch_for
 
@@ -59,12 +65,13 @@ def train_classifier(data: str, epochs: int = CLS_EPOCHS, out: str | Path | None
         raise GanZooError(f"--epochs must be positive, got {epochs}")
     if shift < 0:
         raise GanZooError(f"--shift must be >= 0 pixels, got {shift}")
-    train_set = load_dataset(data, "train", data_dir=data_dir, download=download)
+    data_options = dict(data_options or {})
+    train_set = load_dataset(data, "train", data_dir=data_dir, download=download, **data_options)
     if train_set.kind != "images":
         raise GanZooError(f"'{data}' is a point set; classifiers are for image data")
     if train_set.num_classes < 2 or (train_set.labels < 0).any():
         raise GanZooError(f"'{data}' has no class labels; a classifier needs them")
-    test_set = load_dataset(data, "test", data_dir=data_dir, download=download)
+    test_set = load_dataset(data, "test", data_dir=data_dir, download=download, **data_options)
     dev = torch.device(device) if device else torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(seed)
     shape = tuple(train_set.shape)
@@ -92,9 +99,13 @@ def train_classifier(data: str, epochs: int = CLS_EPOCHS, out: str | Path | None
     acc = accuracy(net, test_set.to_float(), test_set.labels, dev)
     meta = {"arch": arch, "data": data, "shape": list(shape), "num_classes": train_set.num_classes,
             "kwargs": net_kwargs, "epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed, "shift": shift,
-            "test_accuracy": acc, "n_train": len(x_all), "n_test": len(test_set), "train_seconds": time.time() - t0}
-    path = None
+            "test_accuracy": acc, "n_train": len(x_all), "n_test": len(test_set), "train_seconds": time.time() - t0,
+            "data_dir": str(Path(data_dir).expanduser().absolute()) if data_dir else None, "data_options": data_options}
     if save:
-        path = save_classifier(net.cpu(), meta, out or default_classifier_path(data))
+        label = data_label(data, data_dir)  # an image folder's own name, not "imagefolder"
+        target = path or (classifier_path_under(out, label) if out is not None else default_classifier_path(label))
+        path = save_classifier(net.cpu(), meta, Path(target).expanduser().absolute())
         meta["path"] = str(path)
+    else:
+        path = None
     return ClassifierExtractor(net.cpu(), meta, path), meta

@@ -4,7 +4,7 @@ and the callbacks call (layers point one way: a callback decides *when*, this mo
 - ``MethodScorer(dataset, n, classifier, n_reference, seed)``: the periodic numbers under ``metrics/...``.
   Points: exact W1 to a fixed data sample (POT), NLL of that sample where the model has ``log_prob``, and
   for Gaussian mixtures the modes captured / high-quality fraction (VEEGAN §5.1). Images: when a dataset
-  classifier exists (``runs/classifiers/<data>/classifier.ckpt`` or ``classifier=``), the classifier
+  classifier exists (``classifier=``, else ``classifier_io.classifier_candidates``), the classifier
   Inception Score (10 splits) and DDM (Basart 2017 eq. 3.4) against the embedded test split; without one
   the image branch returns nothing (training never waits on Inception-v3). The reference side (data
   sample, extractor, test embedding) is built on first use and kept. Cost is bounded: ``n`` samples per
@@ -24,8 +24,10 @@ REFERENCE_N = 2000
 
 
 class MethodScorer:
-    def __init__(self, dataset, n: int | None = None, classifier=None, n_reference: int = REFERENCE_N, seed: int = 0):
+    def __init__(self, dataset, n: int | None = None, classifier=None, n_reference: int = REFERENCE_N, seed: int = 0,
+                 data_kwargs: dict | None = None):
         self.dataset, self.seed = dataset, seed
+        self.data_kwargs = dict(data_kwargs or {})  # how the test split loads (an image folder's dir, options)
         self.n = n or (IMAGES_N if dataset.kind == "images" else POINTS_N)
         self.classifier_path, self.n_reference = classifier, n_reference
         self._real = None
@@ -62,12 +64,14 @@ class MethodScorer:
         if self._ext is False:
             return False
         if self._ext is None:
-            path = find_classifier(self.dataset.name, self.classifier_path)
+            from ..registry import data_label
+
+            path = find_classifier(data_label(self.dataset.name, self.data_kwargs.get("data_dir")), self.classifier_path)
             if path is None:
                 self._ext = False
                 return False
             self._ext = load_classifier(path).to(method.device)
-            test = load_dataset(self.dataset.name, "test")
+            test = load_dataset(self.dataset.name, "test", **self.data_kwargs)
             idx = torch.arange(min(len(test), self.n_reference))
             self._test_emb = embed(self._ext, test.to_float(idx), device=method.device)["logits"]
         return True
@@ -87,7 +91,7 @@ class MethodScorer:
 
 
 @torch.no_grad()
-def final_metrics(method, dataset, n: int = 2000, seed: int = 0) -> dict:
+def final_metrics(method, dataset, n: int = 2000, seed: int = 0, classifier=None, data_kwargs=None) -> dict:
     """The numbers printed at the end of a run: exact W1 (and NLL where the model has one) for points;
     for images the classifier IS and DDM (Basart 2017 eq. 3.4) when a dataset classifier exists."""
     from .functional import wasserstein1
@@ -103,5 +107,6 @@ def final_metrics(method, dataset, n: int = 2000, seed: int = 0) -> dict:
         if getattr(method, "has_log_prob", False):
             out["nll"] = float(-method.log_prob(real.to(method.device)).mean())
     else:
-        out.update(MethodScorer(dataset, n=min(n, 1000), seed=seed).compute(method))
+        out.update(MethodScorer(dataset, n=min(n, 1000), seed=seed, classifier=classifier,
+                                data_kwargs=data_kwargs).compute(method))
     return out

@@ -20,7 +20,7 @@ from .functional.fid import mean_cov
 
 def compute_reference(data: str, extractor: str = "inception", split: str = "train", classifier=None,
                       n: int | None = None, seed: int = 0, device=None, progress: str | None = None,
-                      data_dir=None) -> dict:
+                      data_dir=None, inception_weights=None) -> dict:
     """Features of ``data``'s ``split`` (all of it, or ``n`` images chosen with ``seed``), their mean and covariance."""
     from ..data import load_dataset
     from .extractors import embed, get_extractor
@@ -32,7 +32,7 @@ def compute_reference(data: str, extractor: str = "inception", split: str = "tra
         raise GanZooError(f"--n must be at least 2, got {n}")
     idx = torch.arange(len(ds)) if n is None or n >= len(ds) else \
         torch.randperm(len(ds), generator=torch.Generator().manual_seed(seed))[:n]
-    ext = get_extractor(extractor, data, classifier, device=device)
+    ext = get_extractor(extractor, data, classifier, inception_weights, device=device)
     feats = embed(ext, ds.to_float(idx), device=device, progress=progress)["features"]
     mu, sigma = mean_cov(feats)
     protocol = {**ext.protocol, "data": data, "split": split, "n": len(idx), "feature_dim": int(feats.shape[1]),

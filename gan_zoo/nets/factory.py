@@ -18,6 +18,9 @@ def resolve_arch(arch: str, info) -> str:
         raise GanZooError(f"arch '{arch}' needs image data; {info.name} is points (use arch=mlp)")
     if arch == "resnet" and tuple(info.shape[1:]) != (32, 32):
         raise GanZooError(f"arch 'resnet' is the WGAN-GP CIFAR-10 net for 32x32 images, not {info.shape}")
+    if arch == "dcgan" and (info.shape[1] != info.shape[2] or info.shape[1] not in (28, 32, 64)):
+        raise GanZooError(f"arch 'dcgan' builds 28, 32 and 64 px images, not {info.shape[1]}x{info.shape[2]} "
+                          "(an image folder: --set image_size=28|32|64)")
     return arch
 
 
