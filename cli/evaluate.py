@@ -13,7 +13,9 @@ import typer
 
 from .common import _quiet_libraries, console, err_console, friendly
 
-eval_app = typer.Typer(no_args_is_help=True, help="Evaluate a sample folder (from `ganzoo sample`).\n\n"
+eval_app = typer.Typer(no_args_is_help=True, help="Evaluate a sample folder (from `ganzoo sample`): `ganzoo eval "
+                                                 "METRIC --samples S`, or several image metrics from one embedding "
+                                                 "pass with `ganzoo eval --metrics fid,kid,is,ddm --samples S`.\n\n"
                                                  "Example: ganzoo eval w1 --samples S")
 classifier_app = typer.Typer(no_args_is_help=True, help="Dataset classifiers: DDM's embedding and a classifier "
                                                        "score.\n\nExample: ganzoo classifier train --data mnist5k")
