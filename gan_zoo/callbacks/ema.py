@@ -126,7 +126,7 @@ class GeneratorEMA(L.Callback):
         if trainer is None or trainer.global_rank != 0 or self.state is None or self._written == method.generator_steps:
             return
         self._written = method.generator_steps
-        from .pictures import _fig_to_array, image_grid, points_figure
+        from .pictures import write_samples_picture
 
         step = method.generator_steps
         exp = getattr(trainer.logger, "experiment", None) if trainer.logger else None
@@ -134,23 +134,9 @@ class GeneratorEMA(L.Callback):
             if self.run_dir is not None:
                 folder = self.run_dir / "samples" / "ema"
                 folder.mkdir(parents=True, exist_ok=True)
-                png = folder / f"step_{step:07d}.png"
-                if method.data_info.is_image:
-                    from torchvision.utils import save_image
-
-                    grid = image_grid(method, 64)
-                    save_image(grid, png)
-                    if exp is not None and hasattr(exp, "add_image"):
-                        exp.add_image("samples_ema", grid, step)
-                else:
-                    import matplotlib.pyplot as plt
-
-                    real, _ = trainer.datamodule.dataset.sample(1000, torch.Generator().manual_seed(99))
-                    fig = points_figure(method, real, 1000, f"{method.method_name} EMA ({self.decay}), step {step}")
-                    fig.savefig(png)
-                    if exp is not None and hasattr(exp, "add_image"):
-                        exp.add_image("samples_ema", _fig_to_array(fig), step, dataformats="HWC")
-                    plt.close(fig)
+                write_samples_picture(method, trainer.datamodule.dataset, folder / f"step_{step:07d}.png", exp,
+                                      "samples_ema", step, 1000,
+                                      f"{method.method_name} EMA ({self.decay}), step {step}")
             if self.metrics is not None and exp is not None and hasattr(exp, "add_scalar"):
                 for k, v in self.metrics.compute(method).items():
                     exp.add_scalar(f"metrics_ema/{k}", v, step)

@@ -105,6 +105,27 @@ def data_grid(dataset, n: int = 64, seed: int = 99) -> torch.Tensor:
     return make_grid(x.clamp(-1, 1) * 0.5 + 0.5, nrow=int(n**0.5), padding=2)
 
 
+def write_samples_picture(method, dataset, png, exp, tag: str, step: int, n: int = 1000, title: str = "") -> None:
+    """The method's samples as ``png`` and as the TensorBoard image ``tag`` (when ``exp`` takes images):
+    an 8 x 8 grid for images, a scatter over ``n`` real points (fixed seed 99) for point sets."""
+    if method.data_info.is_image:
+        from torchvision.utils import save_image
+
+        grid = image_grid(method, 64)
+        save_image(grid, png)
+        if exp is not None and hasattr(exp, "add_image"):
+            exp.add_image(tag, grid, step)
+        return
+    import matplotlib.pyplot as plt
+
+    real, _ = dataset.sample(n, torch.Generator().manual_seed(99))
+    fig = points_figure(method, real, n, title)
+    fig.savefig(png)
+    if exp is not None and hasattr(exp, "add_image"):
+        exp.add_image(tag, _fig_to_array(fig), step, dataformats="HWC")
+    plt.close(fig)
+
+
 class SamplePictures(GeneratorStepCallback):
     def __init__(self, out_dir: str | Path, every: int = 500, n: int = 1000):
         super().__init__(every)
@@ -134,22 +155,8 @@ class SamplePictures(GeneratorStepCallback):
         png = self.out_dir / f"step_{step:07d}.png"
         dm = trainer.datamodule
         exp = getattr(trainer.logger, "experiment", None) if trainer.logger else None
-        if method.data_info.is_image:
-            from torchvision.utils import save_image
-
-            grid = image_grid(method, 64)
-            save_image(grid, png)
-            if exp is not None and hasattr(exp, "add_image"):
-                exp.add_image("samples", grid, step)
-        else:
-            import matplotlib.pyplot as plt
-
-            real, _ = dm.dataset.sample(self.n, torch.Generator().manual_seed(99))
-            fig = points_figure(method, real, self.n, f"{method.method_name} on {dm.name}, step {step}")
-            fig.savefig(png)
-            if exp is not None and hasattr(exp, "add_image"):
-                exp.add_image("samples", _fig_to_array(fig), step, dataformats="HWC")
-            plt.close(fig)
+        write_samples_picture(method, dm.dataset, png, exp, "samples", step, self.n,
+                              f"{method.method_name} on {dm.name}, step {step}")
         self.last_png = png
 
 
