@@ -620,7 +620,8 @@ def main(argv=None) -> int:
     args.steps = args.steps or (3 if args.quick else 50)
     args.log_every = args.log_every or (2 if args.quick else 10)
     budget = Budget(args.budget or (90.0 if args.quick else 480.0 if args.device == "cuda" else math.inf))
-    os.environ.setdefault("GANZOO_DATA", tempfile.mkdtemp(prefix="ganzoo_data_"))  # no user cache, no classifier
+    os.environ.setdefault("GANZOO_DATA", tempfile.mkdtemp(prefix="ganzoo_data_"))  # no user cache
+    os.environ.setdefault("GANZOO_HOME", tempfile.mkdtemp(prefix="ganzoo_home_"))  # no user classifier
     _quiet()
     torch.manual_seed(0)
     if args.device == "cuda":

@@ -137,8 +137,9 @@ def method_config(method: str, data: str, file_config: dict, sets: dict[str, str
     return config, {**overrides, **{k: _override_string(v) for k, v in asked.items()}}
 
 
-def print_config(resolved: dict, config) -> str:
-    """The fully resolved run as YAML, in the layout ``--config`` reads."""
+def print_config(resolved: dict, config, data_options: dict | None = None) -> str:
+    """The fully resolved run as YAML, in the layout ``--config`` reads (``data_options``: an image folder's
+    image_size / test_fraction)."""
     import yaml
 
     def plain(v):
@@ -149,6 +150,8 @@ def print_config(resolved: dict, config) -> str:
         return v
 
     doc = {k: plain(resolved[k]) for k in RUN_KEYS if k in resolved}
+    if data_options:
+        doc["data_options"] = dict(data_options)
     doc["config"] = {k: plain(v) for k, v in dataclasses.asdict(config).items()}
     return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
 
@@ -181,5 +184,8 @@ def resolve_train(ctx, params: dict, config_path: Path | None, sets: dict[str, s
     if shown.get("steps") is None:
         images = dataset_entry(r["data"]).kind == "images"
         shown["steps"] = DEFAULT_IMAGE_STEPS if images else DEFAULT_POINT_STEPS
-    print(print_config(shown, cfg), end="")
+    from gan_zoo.registry import DATA_OPTIONS, split_data_options
+
+    _, asked = split_data_options(r["data"], r["overrides"])
+    print(print_config(shown, cfg, {**DATA_OPTIONS.get(r["data"], {}), **asked}), end="")
     return None

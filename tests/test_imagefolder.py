@@ -161,6 +161,20 @@ def test_flow_on_a_folder_scores_the_held_out_split(tmp_path, monkeypatch):
     assert res["protocol"]["checkpoint"] == str(run / "checkpoints" / "last.ckpt")
 
 
+def test_print_config_carries_the_folder_options_and_reruns(tmp_path):
+    import yaml
+
+    folder = image_folder(tmp_path / "pets", per_class=2)
+    r = invoke("train", "dcgan", "--data", "imagefolder", "--data-dir", folder, "--set", "image_size=32",
+               "--print-config")
+    assert r.exit_code == 0, r.output
+    doc = yaml.safe_load(r.stdout)
+    assert doc["data_options"] == {"image_size": 32, "test_fraction": 0.1} and doc["data_dir"] == str(folder)
+    (tmp_path / "run.yaml").write_text(r.stdout)
+    again = yaml.safe_load(invoke("train", "--config", tmp_path / "run.yaml", "--print-config").stdout)
+    assert again["data_options"] == doc["data_options"]
+
+
 def test_resume_keeps_the_folder_options(tmp_path):
     folder = image_folder(tmp_path / "pets", per_class=4)
     r = invoke("train", "nice", "--data", "imagefolder", "--data-dir", folder, "--set", "image_size=8",
