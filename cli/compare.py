@@ -34,6 +34,8 @@ def compare(
     sets: list[str] | None = typer.Option(None, "--set", help="key=value for every method with that field"),
     batch_size: int | None = typer.Option(None, "--batch-size", help="one batch size for all (default: each paper's)"),
     device: str | None = typer.Option(None, "--device", help="evaluation device: cpu | cuda"),
+    data_dir: str | None = typer.Option(None, "--data-dir", help="where dataset files are (an image folder: "
+                                        "the folder; its --set image_size / test_fraction go to every run)"),
     no_progress: bool = typer.Option(False, "--no-progress", help="no progress display"),
 ):
     """Compare methods (or run folders) on the same data, seeds, samples and metrics: one table.
@@ -70,12 +72,20 @@ def compare(
             data = runs[0].model.data_info.name
             kind = "images" if runs[0].model.data_info.is_image else "points"
             names = C.parse_metrics(metrics, kind)
-            scorer = C.Scorer(data, kind, names, extractor, classifier, device, n)
+            m0 = runs[0].model  # an image folder's own files and options, recorded in the run
+            dk = {"data_dir": getattr(m0, "data_dir", None), **(getattr(m0, "data_options", None) or {})}
+            scorer = C.Scorer(data, kind, names, extractor, classifier, device, n, data_kwargs=dk)
         else:
-            kind = load_dataset(data, "train").kind
+            from gan_zoo.registry import DATA_OPTIONS, split_data_options
+
+            if data_dir is not None:
+                data_dir = str(Path(data_dir).expanduser().absolute())
+            _, opts = split_data_options(data, parse_sets(sets))
+            dk = {"data_dir": data_dir, **DATA_OPTIONS.get(data, {}), **opts}
+            kind = load_dataset(data, "train", **dk).kind
             names = C.parse_metrics(metrics, kind)
             # Every extractor and classifier must exist before hours of training, not after.
-            scorer = C.Scorer(data, kind, names, extractor, classifier, device, n)
+            scorer = C.Scorer(data, kind, names, extractor, classifier, device, n, data_kwargs=dk)
             from gan_zoo.training import DEFAULT_IMAGE_STEPS, DEFAULT_POINT_STEPS
 
             per_run = steps or (DEFAULT_IMAGE_STEPS if kind == "images" else DEFAULT_POINT_STEPS)
@@ -93,7 +103,7 @@ def compare(
                     progress.update(total, completed=done_before["n"] + step)
 
             runs = C.train_runs(targets, data, steps, seeds, out, parse_sets(sets), batch_size,
-                                on_start=on_start, on_step=on_step)
+                                on_start=on_start, on_step=on_step, data_dir=data_dir)
             progress.update(current, visible=False)
         task = progress.add_task(f"scoring ({', '.join(names)})", total=len(runs))
         for r in runs:

@@ -60,10 +60,15 @@ def split_overrides(methods: list[str], sets: dict[str, str]) -> dict[str, dict[
     """``--set key=value`` goes to every method whose config has the field; a key no method has is an error."""
     import dataclasses
 
-    from .registry import method_entry
+    from .registry import DATA_OPTIONS, method_entry
 
     out = {m: {} for m in methods}
+    data_keys = {k for opts in DATA_OPTIONS.values() for k in opts}
     for key, value in sets.items():
+        if key in data_keys:  # the data set's option (imagefolder's image_size): every run, train() checks it
+            for m in methods:
+                out[m][key] = value
+            continue
         def fields(m):
             cls = method_entry(m).config_cls
             return cls.used_fields() if hasattr(cls, "used_fields") else [f.name for f in dataclasses.fields(cls)]
@@ -132,8 +137,9 @@ class Scorer:
     """The extractors and the reference side, built once and shared by every run."""
 
     def __init__(self, data: str, kind: str, metrics: list[str], extractor: str = "inception",
-                 classifier=None, device=None, n: int | None = None):
+                 classifier=None, device=None, n: int | None = None, data_kwargs: dict | None = None):
         from .data import load_dataset
+        from .registry import data_label
 
         self.data, self.kind, self.metrics, self.device = data, kind, metrics, device
         self.n = n or EVAL_N[kind]
@@ -142,16 +148,18 @@ class Scorer:
             from .metrics.classifier_io import require_classifier
             from .metrics.extractors import embed, get_extractor
 
-            test = load_dataset(data, "test")
+            dk = dict(data_kwargs or {})
+            test = load_dataset(data, "test", **dk)  # an image folder: its own held-out split
+            label = data_label(data, dk.get("data_dir"))  # where its classifier is filed
             real = test.to_float()
             self.feat_ext = None
             if any(m in metrics for m in ("fid", "kid", "is")):
-                self.feat_ext = get_extractor(extractor, data, classifier, device=device)
+                self.feat_ext = get_extractor(extractor, label, classifier, device=device)
                 self.ref = embed(self.feat_ext, real, device=device)
                 self.protocol["extractor (fid/kid/is)"] = self.feat_ext.protocol["extractor"]
                 self.protocol["reference (fid/kid)"] = f"{data} test split, {len(test)} images"
             if "ddm" in metrics:
-                self.cls_ext = require_classifier(data, classifier, device=device)
+                self.cls_ext = require_classifier(label, classifier, device=device)
                 self.cls_ref = embed(self.cls_ext, real, device=device)["logits"]
                 self.protocol["ddm"] = (f"Basart 2017 eq. 3.4 on {self.cls_ext.protocol['extractor']} logits, "
                                         f"against the {data} test split")

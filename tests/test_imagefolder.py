@@ -195,3 +195,24 @@ def test_image_size_for_other_image_methods(run_train, tmp_path, method):
     assert result.method.data_info.shape == (3, 32, 32)
     assert result.method.sample(2).shape == (2, 3, 32, 32)
     assert result.run_dir.parent.name == "pets"
+
+
+def test_compare_on_a_folder(tmp_path):
+    """compare --data imagefolder --data-dir D --set image_size=28: every run on the folder at 28 px, filed
+    under its name, scored against the folder's held-out split."""
+    from gan_zoo.metrics.classifier_io import save_classifier
+    from gan_zoo.nets.classifier import build_classifier
+
+    folder = image_folder(tmp_path / "pets")
+    torch.manual_seed(0)
+    ckpt = save_classifier(build_classifier("convnet4", (3, 28, 28), 2, width=4),
+                           {"arch": "convnet4", "data": "imagefolder", "shape": [3, 28, 28], "num_classes": 2,
+                            "kwargs": {"width": 4}}, tmp_path / "cls.ckpt")
+    r = invoke("compare", "dcgan", "wgan", "--data", "imagefolder", "--data-dir", folder, "--set", "image_size=28",
+               "--set", "width=4", "--batch-size", "6", "--steps", "2", "--seeds", "1", "--metrics", "fid",
+               "--extractor", "classifier", "--classifier", ckpt, "--n", "10", "--out", tmp_path / "cmp",
+               "--no-progress")
+    assert r.exit_code == 0, r.output
+    for m in ("dcgan", "wgan"):
+        assert (tmp_path / "cmp" / "runs" / m / "pets" / "version_0" / "checkpoints" / "last.ckpt").is_file()
+    assert "imagefolder test split, 2 images" in r.stdout
