@@ -14,7 +14,6 @@ load on a shared machine hits both alike; each cell is the median over ``--repea
 
     .venv/bin/python benchmarks/throughput.py                      # CPU, sizes for a laptop (minutes)
     .venv/bin/python benchmarks/throughput.py --device cuda --full
-    .venv/bin/python benchmarks/throughput.py --quick --dispatch   # + the shipped loop without the plain dispatch
     .venv/bin/python benchmarks/throughput.py --quick --histograms 50   # + with weight/gradient histograms every 50
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/throughput.py --quick --cpu-time   # per CPU second (loaded machine)
 
@@ -40,7 +39,6 @@ import lightning as L
 
 from gan_zoo.data.datamodule import DataInfo, load_dataset
 from gan_zoo.data.images import ImageSet
-from gan_zoo.methods import dispatch
 from gan_zoo.losses import (
     gan_discriminator_loss,
     gan_generator_loss,
@@ -254,8 +252,6 @@ def main(argv=None) -> int:
     size.add_argument("--quick", action="store_true", help="narrow image nets (width 16), fewer steps (CPU default)")
     size.add_argument("--full", action="store_true", help="default widths on CPU too (the GPU default)")
     ap.add_argument("--only", default=None, help="run only settings whose label contains this")
-    ap.add_argument("--dispatch", action="store_true",
-                    help="also time the shipped loop with the plain dispatch off (methods/dispatch.py), interleaved")
     ap.add_argument("--histograms", type=int, default=None, metavar="N",
                     help="also time the shipped loop with weight/gradient histograms every N generator steps")
     ap.add_argument("--cpu-time", action="store_true",
@@ -279,24 +275,18 @@ def main(argv=None) -> int:
         for s in settings(args):
             if args.only and args.only not in s.label:
                 continue
-            shipped, hand, off, hist = [], [], [], []
+            shipped, hand, hist = [], [], []
             for r in range(args.repeats):  # interleaved: A B (C) A B (C) ...
                 shipped.append(run_shipped(s, args.device, Path(tmp) / f"r{r}"))
                 hand.append(run_hand(s, args.device))
-                if args.dispatch:
-                    dispatch.ENABLED = False
-                    try:
-                        off.append(run_shipped(s, args.device, Path(tmp) / f"off{r}"))
-                    finally:
-                        dispatch.ENABLED = True
                 if args.histograms:
                     hist.append(run_shipped(s, args.device, Path(tmp) / f"h{r}", histogram_every=args.histograms))
             row = (s.label, statistics.median(shipped), statistics.median(hand),
-                   statistics.median(off) if off else None, statistics.median(hist) if hist else None)
+                   statistics.median(hist) if hist else None)
             rows.append(row)
-            extra = f"  dispatch off {row[3]:8.1f} it/s" if off else ""
+            extra = ""
             if hist:
-                extra += f"  histograms every {args.histograms} {row[4]:8.1f} it/s ({row[4] / row[1]:.3f}x)"
+                extra += f"  histograms every {args.histograms} {row[3]:8.1f} it/s ({row[3] / row[1]:.3f}x)"
             print(f"{row[0]:<40} shipped {row[1]:8.1f} it/s  hand {row[2]:8.1f} it/s  ratio {row[1] / row[2]:.3f}"
                   f"{extra}   (runs: {', '.join(f'{a:.1f}/{b:.1f}' for a, b in zip(shipped, hand))})", flush=True)
 
@@ -306,18 +296,13 @@ def main(argv=None) -> int:
           f"torch threads {torch.get_num_threads()}, median of {args.repeats}, {unit}")
     head = f"| {'setting':<40} | {'shipped it/s':>12} | {'hand it/s':>10} | {'ratio':>6} |"
     rule = "|" + "-" * 42 + "|" + "-" * 14 + ":|" + "-" * 11 + ":|" + "-" * 7 + ":|"
-    if args.dispatch:
-        head += f" {'dispatch off it/s':>17} | {'plain pays':>10} |"
-        rule += "-" * 18 + ":|" + "-" * 11 + ":|"
     if args.histograms:
         head += f" {f'hist/{args.histograms} it/s':>14} | {'vs shipped':>10} |"
         rule += "-" * 15 + ":|" + "-" * 11 + ":|"
     print(head)
     print(rule)
-    for label, a, b, c, h in rows:
+    for label, a, b, h in rows:
         line = f"| {label:<40} | {a:>12.1f} | {b:>10.1f} | {a / b:>6.3f} |"
-        if c is not None:
-            line += f" {c:>17.1f} | {a / c:>9.3f}x |"
         if h is not None:
             line += f" {h:>14.1f} | {h / a:>9.3f}x |"
         print(line)

@@ -17,10 +17,6 @@ algorithm. This file holds only what is the same for all of them:
 - learning-rate schedules (``with_lr_schedule``): stepped after each generator step, saved in the
   checkpoint with the optimisers (exact on resume).
 - ``sample(n)`` in data space, and ``log_prob`` where a model has one.
-- the plain dispatch (dispatch.py, the one place that reads Lightning internals): on one device in
-  fp32, with no callback listening to the backward/optimizer hooks, ``manual_backward`` and
-  ``opt.step()`` go straight to torch. Under DDP, mixed precision or a profiler, or when a hook is
-  overridden, Lightning's own path runs unchanged.
 """
 from __future__ import annotations
 
@@ -35,7 +31,6 @@ from torch import nn
 from ..configs.base import LR_SCHEDULES, MethodConfig
 from ..data.info import DataInfo
 from ..registry import GanZooError
-from .dispatch import plain_optimizers
 
 
 class DivergenceError(GanZooError):
@@ -91,8 +86,6 @@ class GenerativeMethod(L.LightningModule):
         self._guard_rows = 0
         self._guard_start = 0  # batches_seen of row 0
         self._restored_rng = False
-        self._plain_for = None  # the trainer the plain-dispatch decision was made for
-        self._plain_opts = None  # None: Lightning's dispatch
         self._generator_hooks = (None, [])
         self._schedulers = (None, [])
         self._position_cache = (0, 0, 0)  # (batches, generator steps, critic steps in the group)
@@ -289,26 +282,6 @@ class GenerativeMethod(L.LightningModule):
                     exp.add_scalar(k, v, self.generator_steps)
         self.last_logged = out
         return out
-
-    # ----- the plain dispatch ----------------------------------------------------------------
-    def _plain_dispatch(self) -> bool:
-        """Decide once per trainer whether backward/step may skip Lightning's dispatch (see the top)."""
-        trainer = self._trainer
-        if self._plain_for is not trainer:
-            self._plain_for, self._plain_opts = trainer, None
-            self._plain_opts = plain_optimizers(self, trainer)
-        return self._plain_opts is not None
-
-    def optimizers(self, use_pl_optimizer: bool = True):
-        if use_pl_optimizer and self._plain_dispatch():
-            return self._plain_opts
-        return super().optimizers(use_pl_optimizer)
-
-    def manual_backward(self, loss: torch.Tensor, *args, **kwargs) -> None:
-        if self._plain_dispatch():
-            loss.backward(*args, **kwargs)
-        else:
-            super().manual_backward(loss, *args, **kwargs)
 
     def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
         self._note_nonfinite()
