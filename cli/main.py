@@ -284,7 +284,8 @@ def sample(
         if not isinstance(method, SourceEditor):
             raise GanZooError(f"--sources/--labels edit images with a modnet run; this is {method.method_name}")
 
-        x = load_sources(sources or f"{method.data_info.name}:test", n, method.data_info.shape[0])
+        own = (method.data_info.name, {"data_dir": method.data_dir, **method.data_options})
+        x = load_sources(sources or f"{method.data_info.name}:test", n, method.data_info.shape[0], own)
         edits, src, tgt = method.edit_sources(x, parse_labels(labels, method.num_classes), g)
         folder = io.write_samples(out, edits, {
             "method": method.method_name, "data": method.data_info.name, "checkpoint": method.checkpoint_path,

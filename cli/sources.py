@@ -12,9 +12,11 @@ import torch
 from gan_zoo.registry import GanZooError
 
 
-def load_sources(spec: str, n: int | None = None, channels: int | None = None) -> torch.Tensor:
+def load_sources(spec: str, n: int | None = None, channels: int | None = None, own: tuple | None = None) -> torch.Tensor:
     """Source images in [-1, 1] from a folder of images or ``dataset:split`` (e.g. ``digits:test``);
-    the first ``n`` of them when n is given. ``channels``: convert grey <-> RGB PNGs to the model's."""
+    the first ``n`` of them when n is given. ``channels``: convert grey <-> RGB PNGs to the model's.
+    ``own``: (the run's data set, how it loads: data_dir and options), so ``imagefolder:test`` is the run's
+    own folder at its size and its held-out split."""
     from gan_zoo.data import load_dataset
     from gan_zoo.io import read_samples
 
@@ -23,7 +25,8 @@ def load_sources(spec: str, n: int | None = None, channels: int | None = None) -
     else:
         name, _, split = spec.partition(":")
         if not Path(spec).exists() and name:
-            data = load_dataset(name, split or "test")
+            kwargs = own[1] if own is not None and own[0] == name else {}
+            data = load_dataset(name, split or "test", **kwargs)
             if data.kind != "images":
                 raise GanZooError(f"--sources {spec}: '{name}' is not an image data set")
             x = data.to_float()

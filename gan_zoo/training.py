@@ -355,6 +355,16 @@ def train(method: str | None = None, data: str | None = None, *, steps: int | No
     model.data_dir = data_dir
     model.data_options = data_kwargs  # image_size, test_fraction: recorded, for resume, sample and eval
     label = data_label(data, data_dir)  # an image folder's runs are filed under the folder's own name
+    if classifier is None:  # `classifier train --out OUT` files it beside the runs of `train --out OUT`
+        root = Path(ckpt["_path"]).parents[4] if ckpt is not None else Path(out).absolute()  # the run's OUT
+        beside = root / "classifiers" / label / "classifier.ckpt"
+        # (one for the same folder at another image_size is not this run's: MethodScorer then looks by name)
+        classifier = beside if beside.is_file() and _classifier_fits(beside, dm_probe.info) else None
+    elif not Path(classifier).is_file():
+        raise GanZooError(f"--classifier {classifier}: no such file")
+    elif not _classifier_fits(classifier, dm_probe.info):  # before the run, not after it
+        raise GanZooError(f"--classifier {classifier} takes other images than this run's "
+                          f"{dm_probe.info.shape[1]}x{dm_probe.info.shape[2]}")
     every = picture_every or max(steps // 10, 1)
     extra_callbacks = callbacks  # the caller's own (e.g. the benchmark's timer), after ours
     if ckpt is None:
@@ -370,11 +380,6 @@ def train(method: str | None = None, data: str | None = None, *, steps: int | No
     callbacks = [pictures, checkpoints]
     if histogram_every != 0:  # per-parameter weights and gradients of every net (callbacks/pictures.py)
         callbacks.insert(1, NetHistograms(histogram_every or every))
-    if classifier is None:  # `classifier train --out OUT` files it beside the runs of `train --out OUT`
-        beside = Path(out).absolute() / "classifiers" / label / "classifier.ckpt"
-        classifier = beside if beside.is_file() else None
-    elif not Path(classifier).is_file():
-        raise GanZooError(f"--classifier {classifier}: no such file")
     metrics_kw = dict(classifier=classifier, data_kwargs={"data_dir": data_dir, **data_kwargs})
     callbacks.append(PeriodicMetrics(dm_probe.dataset, every=every, **metrics_kw))  # at the picture period
     if ema is not None:  # Yazıcı et al. 2019: the generator's weights averaged over generator steps
@@ -443,6 +448,13 @@ def train(method: str | None = None, data: str | None = None, *, steps: int | No
     if trainer.global_rank == 0:  # after the final metrics: the HParams row reads them as the last values
         write_session_end(run_dir)
     return RunResult(run_dir, checkpoints.last_path, model, metrics, pictures.last_png)
+
+
+def _classifier_fits(path, info) -> bool:
+    """Whether a classifier checkpoint takes images of ``info``'s size (its channels are converted)."""
+    from .metrics.classifier_io import load_classifier
+
+    return tuple(load_classifier(path).shape[1:]) == tuple(info.shape[1:])
 
 
 def describe_run(method: str, data: str, steps: int, seed: int, config, overrides: dict, run_dir: Path,

@@ -216,3 +216,23 @@ def test_compare_on_a_folder(tmp_path):
     for m in ("dcgan", "wgan"):
         assert (tmp_path / "cmp" / "runs" / m / "pets" / "version_0" / "checkpoints" / "last.ckpt").is_file()
     assert "imagefolder test split, 2 images" in r.stdout
+
+
+def test_a_classifier_for_another_size_is_not_used(tmp_path):
+    """A classifier found by name for the folder at another image_size is skipped (the run still ends with
+    exit 0); one named with --classifier is a one-line error before any run folder exists."""
+    from gan_zoo.metrics.classifier_io import save_classifier
+    from gan_zoo.nets.classifier import build_classifier
+
+    folder = image_folder(tmp_path / "pets", per_class=4)
+    out = tmp_path / "out"
+    ckpt = save_classifier(build_classifier("convnet4", (3, 28, 28), 2, width=4),
+                           {"arch": "convnet4", "data": "imagefolder", "shape": [3, 28, 28], "num_classes": 2,
+                            "kwargs": {"width": 4}}, out / "classifiers" / "pets" / "classifier.ckpt")
+    args = ["train", "nice", "--data", "imagefolder", "--data-dir", folder, "--set", "image_size=8", "--set",
+            "hidden=16", "--batch-size", "4", "--steps", "1", "--out", out]
+    r = invoke(*args, "--json")
+    assert r.exit_code == 0, r.output
+    assert "ddm" not in json.loads(r.stdout)["metrics"]
+    assert "8x8" in one_error_line(invoke(*args, "--classifier", ckpt))
+    assert sorted(p.name for p in (out / "nice" / "pets").iterdir()) == ["version_0"]

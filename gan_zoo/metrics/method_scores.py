@@ -70,7 +70,16 @@ class MethodScorer:
             if path is None:
                 self._ext = False
                 return False
-            self._ext = load_classifier(path).to(method.device)
+            ext = load_classifier(path)
+            if tuple(ext.shape[1:]) != tuple(self.dataset.shape[1:]):
+                if self.classifier_path is not None:  # named by the user: say so (train checks it up front)
+                    from ..registry import GanZooError
+
+                    raise GanZooError(f"--classifier {path} takes {ext.shape[1]}x{ext.shape[2]} images; this run's "
+                                      f"are {self.dataset.shape[1]}x{self.dataset.shape[2]}")
+                self._ext = False  # one found by name for another image_size of the same folder: not this run's
+                return False
+            self._ext = ext.to(method.device)
             test = load_dataset(self.dataset.name, "test", **self.data_kwargs)
             idx = torch.arange(min(len(test), self.n_reference))
             self._test_emb = embed(self._ext, test.to_float(idx), device=method.device)["logits"]
