@@ -15,7 +15,8 @@ from typing import Any
 import lightning as L
 import torch
 
-from .data import DataInfo, GanDataModule
+from .data import GanDataModule
+from .checkpoints import load_checkpoint_file, load_method  # public here too: gan_zoo.training.load_method
 from .launch import launched_as_rank_zero
 from .registry import GanZooError, create_method, data_label, method_entry, split_data_options
 
@@ -99,59 +100,6 @@ def next_version(root: Path) -> Path:
         except FileExistsError:
             continue  # another run took it between the listing and the mkdir: list again
     raise GanZooError(f"could not create a new version folder under {root}")
-
-
-def load_checkpoint_file(path: str | Path) -> dict:
-    """torch.load with one clear error for a missing, truncated or foreign file."""
-    path = Path(path)
-    if path.is_dir():  # a run folder: take its last checkpoint
-        path = path / "checkpoints" / "last.ckpt"
-    if not path.exists():
-        raise GanZooError(f"checkpoint {path} does not exist")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as e:  # pickle, zip and EOF errors all mean the same to a user
-        raise GanZooError(f"checkpoint {path} is corrupt or not a gan_zoo checkpoint "
-                          f"({type(e).__name__})") from None
-    if not isinstance(ckpt, dict) or "gan_zoo" not in ckpt or "state_dict" not in ckpt:
-        raise GanZooError(f"checkpoint {path} is not a gan_zoo checkpoint")
-    ckpt["_path"] = str(path.absolute())  # absolute: manifests and evals work from any folder
-    return ckpt
-
-
-def _load_weights(method, ckpt: dict) -> None:
-    """``load_state_dict`` with one line when the stored config does not build the stored weights."""
-    try:
-        method.load_state_dict(ckpt["state_dict"])
-    except RuntimeError as e:  # missing/unexpected keys or size mismatches
-        first = str(e).strip().splitlines()
-        detail = next((ln.strip() for ln in first[1:] if ln.strip()), first[0] if first else "")
-        raise GanZooError(f"checkpoint {ckpt['_path']}: its config does not match its weights "
-                          f"({detail[:160]})") from None
-
-
-def load_method(path: str | Path, map_location: str = "cpu", ema: bool = False):
-    """Rebuild a trained method from a checkpoint (or a run folder) for sampling or evaluation;
-    ``ema=True``: with the generator's EMA weights (a run trained with ``--ema``)."""
-    ckpt = load_checkpoint_file(path)
-    state = ckpt["gan_zoo"]
-    info = DataInfo(**{**state["data_info"], "shape": tuple(state["data_info"]["shape"])})
-    entry = method_entry(state["method"])
-    fields = {f.name for f in dataclasses.fields(entry.config_cls)}
-    config = entry.config_cls(**{k: (tuple(v) if isinstance(v, list) else v)
-                                 for k, v in state["config"].items() if k in fields})
-    method = entry.cls(config, info)
-    _load_weights(method, ckpt)
-    method.batches_seen = int(state["batches_seen"])
-    method.seed = int(state.get("seed", 0))
-    method.data_dir = state.get("data_dir")
-    method.data_options = dict(state.get("data_options") or {})
-    method.checkpoint_path = ckpt["_path"]
-    if ema:
-        from .callbacks.ema import load_ema_into
-
-        load_ema_into(method, ckpt)
-    return method.to(map_location).eval()
 
 
 def build_trainer(run_dir: Path, callbacks: list, gpus: int = 0, nodes: int = 1, precision: str = "32-true",
@@ -384,7 +332,7 @@ def train(method: str | None = None, data: str | None = None, *, steps: int | No
     callbacks.append(PeriodicMetrics(dm_probe.dataset, every=every, **metrics_kw))  # at the picture period
     if ema is not None:  # Yazıcı et al. 2019: the generator's weights averaged over generator steps
         from .callbacks import GeneratorEMA
-        from .callbacks.ema import generator_of
+        from .checkpoints import generator_of
 
         generator_of(model)  # a method without a generator network: one line, before training
         # First in the list: a checkpoint written at generator step s holds the average after step s.

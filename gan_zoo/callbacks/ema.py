@@ -26,21 +26,8 @@ import lightning as L
 import torch
 from torch import nn
 
+from ..checkpoints import CKPT_KEY, generator_of  # noqa: F401  (CKPT_KEY: the checkpoint entry)
 from ..registry import GanZooError
-
-# The network that maps noise to data, by the name each method gives it.
-GENERATOR_NAMES = ("generator", "decoder", "flow", "flows")
-CKPT_KEY = "gan_zoo_ema"
-
-
-def generator_of(method) -> nn.Module:
-    for name in GENERATOR_NAMES:
-        net = getattr(method, name, None)
-        if isinstance(net, nn.Module):
-            return net
-    raise GanZooError(f"EMA: {getattr(method, 'method_name', type(method).__name__)} has no generator network "
-                      f"({', '.join(GENERATOR_NAMES)})")
-
 
 def check_ema(decay: float, start: int) -> None:
     if not 0.0 < decay < 1.0:
@@ -140,13 +127,3 @@ class GeneratorEMA(L.Callback):
             if self.metrics is not None and exp is not None and hasattr(exp, "add_scalar"):
                 for k, v in self.metrics.compute(method).items():
                     exp.add_scalar(f"metrics_ema/{k}", v, step)
-
-
-def load_ema_into(method, checkpoint: dict) -> None:
-    """Put a checkpoint's EMA weights into ``method``'s generator (for sampling and evaluation)."""
-    saved = checkpoint.get(CKPT_KEY)
-    if saved is None:
-        raise GanZooError(f"checkpoint {checkpoint.get('_path', '')} has no EMA of the generator "
-                          "(train with --ema DECAY, e.g. --ema 0.999)")
-    generator_of(method).load_state_dict(saved["state"])
-    method.ema = {"decay": saved["decay"], "start": saved["start"], "updates": saved["updates"]}

@@ -320,7 +320,7 @@ class GenerativeMethod(L.LightningModule):
         the method name, its config and the data description, and ``gan_zoo.training.load_method`` rebuilds
         the method from them (the same call ``ganzoo sample`` makes). Returned in eval mode.
         """
-        from ..training import load_checkpoint_file, load_method  # the loader lives with train()
+        from ..checkpoints import load_checkpoint_file, load_method
 
         if kwargs:
             raise GanZooError(f"{cls.__name__}.load_from_checkpoint: a gan_zoo checkpoint carries its own "
