@@ -57,6 +57,10 @@ def _wait_for(cond, limit=600.0, what="condition"):
         time.sleep(0.2)
 
 
+def _event_bytes(run: Path) -> int:
+    return sum(f.stat().st_size for f in run.glob("events.out.tfevents*"))
+
+
 def _weights(path) -> dict:
     return torch.load(path, map_location="cpu", weights_only=False)["state_dict"]
 
@@ -98,13 +102,20 @@ def test_sigterm_saves_on_both_ranks_and_ddp_resume_is_exact(tmp_path):
 
 @pytest.mark.parametrize("fault", ["kill", "stop"])
 def test_a_dead_or_stopped_rank_ends_the_other_with_one_line(tmp_path, fault):
-    timeout = 60  # it also bounds the rendezvous: on a loaded 2-core machine rank 1 took > 20 s to join
+    # --timeout also bounds the rendezvous: on the 2-core machine at load 10 rank 1 once took > 60 s to join
+    # (both ranks then end with their one line before any fault). A kill is seen at once whatever the
+    # timeout (the default 300 s here); a stop only after it (90 s).
+    timeout = 300 if fault == "kill" else 90
     p = _start("train", "gan", "--steps", "100000", "--set", "log_every=1", "--timeout", timeout, *DDP,
                "--out", tmp_path)
     run = tmp_path / "gan" / "ring" / "version_0"
-    _wait_for(lambda: any(run.glob("events.out.tfevents*")) or p.poll() is not None, what="training to start")
+    # Training runs once rank 1 exists (Lightning's launcher starts it inside rank 0's fit) and rank 0 logs
+    # losses: its event file grows. (The file itself appears earlier, with the HParams row written before fit.)
+    _wait_for(lambda: _children(p.pid) or p.poll() is not None, what="rank 1 to start")
+    logged = _event_bytes(run)
+    _wait_for(lambda: _event_bytes(run) > logged or p.poll() is not None, what="training to log")
     assert p.poll() is None, p.stderr.read()[-3000:]
-    (child,) = _children(p.pid)  # rank 1 (Lightning's launcher started it)
+    (child,) = _children(p.pid)  # rank 1
     t0 = time.monotonic()
     os.kill(child, signal.SIGKILL if fault == "kill" else signal.SIGSTOP)
     try:
@@ -120,7 +131,7 @@ def test_a_dead_or_stopped_rank_ends_the_other_with_one_line(tmp_path, fault):
     assert len(lines) == 1, err[-3000:]
     assert lines[0].startswith("error: rank 0 of 2: rank 1 "), lines[0]
     assert ("did not answer within --timeout" if fault == "stop" else "rank 1") in lines[0]
-    assert elapsed < 300
+    assert elapsed < (120 if fault == "kill" else timeout + 200)  # generous: the machine is shared
 
 
 def _free_port() -> int:
