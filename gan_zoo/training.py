@@ -53,6 +53,10 @@ def _rank_failure(e: BaseException, rank: int, world: int, checkpoint: Path | No
     text = f"{type(e).__name__} {e}".lower()
     if world < 2 or not any(k in text for k in _COLLECTIVE_FAILURE):
         return None
+    if "address already in use" in text or "eaddrinuse" in text:  # rank 0's store could not listen: no peer is at fault
+        port = os.environ.get("MASTER_PORT", "?")
+        return RankFailure(f"rank {rank} of {world}: the rendezvous port MASTER_PORT={port} is in use by another "
+                           f"process; choose a free MASTER_PORT")
     others = [r for r in range(world) if r != rank]
     who = f"rank {others[0]}" if len(others) == 1 else f"one of ranks {', '.join(map(str, others))}"
     how = "did not answer within --timeout" if "timed out" in text or "timeout" in text else "died"

@@ -127,17 +127,27 @@ def test_simulated_srun_trains_once_and_resumes_exactly(tmp_path, uninterrupted)
 def test_a_rank_that_never_joins_gives_one_line(tmp_path):
     """--timeout bounds the rendezvous: node 0 without node 1 (the store's server waits for a client) and
     node 1 without node 0 (the client cannot connect). One line each, naming the missing rank; torch's C++
-    c10d/TCPStore log lines (~35 with C++ frames for the client) do not reach the user."""
+    c10d/TCPStore log lines (~35 with C++ frames for the client) do not reach the user. A MASTER_PORT in
+    use is named as such, not as a dead peer."""
     args = ["train", "gan", "--steps", 5, "--accelerator", "cpu", "--gpus", 1, "--nodes", 2, "--timeout", 5,
             "--no-progress", "--out", tmp_path]
     procs = {rank: subprocess.Popen([str(GANZOO), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     text=True, env=_env(NODE_RANK=str(rank), MASTER_ADDR="127.0.0.1",
                                                         MASTER_PORT=str(_free_port())))
              for rank in (0, 1)}  # two ports: each is alone
-    for rank, p in procs.items():
-        _, err = p.communicate(timeout=900)
-        other = 1 - rank
+    with socket.socket() as taken:  # and node 0 on a port another process listens on
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = subprocess.Popen([str(GANZOO), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=_env(NODE_RANK="0", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port)))
+        outcomes = {rank: (p, p.communicate(timeout=900)[1]) for rank, p in [*procs.items(), ("busy", busy)]}
+    for rank, (p, err) in outcomes.items():
         assert p.returncode == 1, err[-3000:]
         lines = [ln for ln in err.splitlines() if not ln.startswith(("run folder: ", "gan on ring: "))]
         assert len(lines) == 1, err[-3000:]
-        assert lines[0].startswith(f"error: rank {rank} of 2: rank {other} did not answer within --timeout"), lines
+        if rank == "busy":
+            assert lines[0] == (f"error: rank 0 of 2: the rendezvous port MASTER_PORT={port} is in use by another "
+                                f"process; choose a free MASTER_PORT"), lines
+        else:
+            assert lines[0].startswith(f"error: rank {rank} of 2: rank {1 - rank} did not answer within --timeout"), lines
