@@ -371,8 +371,11 @@ def table_ddm_quality(a, argv) -> list[dict]:
                 vals.append(ddm(e_test, e))
                 iss.append(inception_score(e)[0])
             rows.append({"generator": label, "ddm": vals, "is": iss, "thesis_rank": rank})
-            print(f"{label}: DDM {mean_std(vals)}, IS {mean_std(iss)}", flush=True)
+            print(f"{label}: DDM {mean_std(vals)} (per seed {', '.join(f'{v:.3g}' for v in vals)}), IS "
+                  f"{mean_std(iss)} (per seed {', '.join(f'{v:.3g}' for v in iss)})", flush=True)
     e_train = _logits(ext, train_set.to_float())
+    # the split is stored class by class and IS splits are consecutive rows: shuffle first (as in ddm-missing)
+    e_train = e_train[torch.randperm(len(e_train), generator=torch.Generator().manual_seed(0))]
     rows.append({"generator": "Training Set", "ddm": [ddm(e_test, e_train)], "is": [inception_score(e_train)[0]],
                  "thesis_rank": 0})
     thesis = {1: "best of the three (Fig. 3.6)", 2: "second (Fig. 3.6)", 3: "worst (Fig. 3.6)",
