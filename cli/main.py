@@ -102,9 +102,12 @@ def _list_method(method: str, data: str | None, as_json: bool) -> None:
     # Only the fields this method reads (configs declare the others in `unused`; `--set` of one is an error).
     used = entry.config_cls.used_fields()
     values = {k: v for k, v in dataclasses.asdict(config).items() if k in used}
+    # Keys of the data rather than the method (an image folder's size and held-out split): --set takes them too.
+    data_options = dict(registry.DATA_OPTIONS.get(data, {}))
     if as_json:
         print(json.dumps({"method": method, "paper": entry.paper, "summary": entry.summary, "data": data,
-                          "config": values, "unused": sorted(getattr(entry.config_cls, "unused", ()))},
+                          "config": values, "data_options": data_options,
+                          "unused": sorted(getattr(entry.config_cls, "unused", ()))},
                          indent=2, default=str))
         return
     console.print(f"[bold]{method}[/bold]: {entry.summary}", highlight=False)
@@ -124,6 +127,8 @@ def _list_method(method: str, data: str | None, as_json: bool) -> None:
         v, v0 = values[name], getattr(plain, name)
         note = f"for {data} (class default {v0})" if v0 != v else notes.get(name, "")
         t.add_row(name, str(v), note)
+    for name, v in data_options.items():
+        t.add_row(name, str(v), f"of the {data} data (not the method)")
     console.print(t)
     unused = sorted(getattr(entry.config_cls, "unused", ()))
     if unused:

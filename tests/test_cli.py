@@ -64,6 +64,19 @@ def test_list_method_shows_every_key_with_the_defaults_of_that_data():
     assert_one_line_error(invoke("list", "gan", "--data", "nope"), "unknown dataset 'nope'")
 
 
+def test_list_on_an_image_folder_shows_its_data_keys():
+    # issue 16 items 2/4: `--set image_size` / `test_fraction` are keys of a run on a folder, so list shows them
+    # with the values such a run uses (gan_zoo.training fills the same defaults into the run's data options).
+    table = invoke("list", "dcgan", "--data", "imagefolder")
+    assert table.exit_code == 0, table.output
+    rows = {ln.split("│")[1].strip(): ln.split("│")[2].strip() for ln in table.stdout.splitlines()
+            if ln.startswith("│") and ln.split("│")[1].strip()}
+    assert rows["image_size"] == "64" and rows["test_fraction"] == "0.1"
+    as_json = json.loads(invoke("list", "dcgan", "--data", "imagefolder", "--json").stdout)
+    assert as_json["data_options"] == {"image_size": 64, "test_fraction": 0.1}
+    assert json.loads(invoke("list", "dcgan", "--data", "digits", "--json").stdout)["data_options"] == {}
+
+
 def test_train_writes_run(points_run):
     cfg = json.loads((points_run / "config.json").read_text())
     assert cfg["method"] == "wgan" and cfg["data"] == "ring" and cfg["steps"] == 3
