@@ -51,6 +51,7 @@ KILL_POINTS = [("wgan-gp", 5, signal.SIGTERM, 13), ("wgan-gp", 5, signal.SIGINT,
 def test_signal_saves_at_the_generator_step_and_resume_is_exact(run_train, tmp_path, method, n_critic, signum,
                                                                 batch):
     steps = 8
+    sigint_before = signal.getsignal(signal.SIGINT)  # default_int_handler, or SIG_IGN under nohup / `cmd &`
     straight = run_train(method, steps=steps, seed=2, out=tmp_path / "a")
     with pytest.raises(Interrupted) as e:
         run_train(method, steps=steps, seed=2, out=tmp_path / "b", callbacks=[SignalAt(batch, signum)])
@@ -66,7 +67,7 @@ def test_signal_saves_at_the_generator_step_and_resume_is_exact(run_train, tmp_p
     assert resumed.method.generator_steps == steps
     _assert_same(_state(straight.method), _state(resumed.method))
     assert signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None) or callable(signal.getsignal(signal.SIGTERM))
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # our handler is gone after the run
+    assert signal.getsignal(signal.SIGINT) is sigint_before  # our handler is gone: the one before is back
 
 
 def test_resume_of_a_finished_run_is_a_no_op_and_fewer_steps_is_an_error(run_train, tmp_path):
