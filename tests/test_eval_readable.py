@@ -8,37 +8,18 @@ import json
 
 import pytest
 import torch
-from gan_zoo_cli.main import app
-from typer.testing import CliRunner
 
 from gan_zoo.data import load_dataset
 from gan_zoo.io import write_samples
 
-runner = CliRunner()
-
-
-def invoke(*args):
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def one_error_line(r) -> str:
-    assert r.exit_code == 2, r.output
-    lines = [ln for ln in r.output.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), r.output
-    return lines[0]
+from cli_helpers import invoke, one_error_line, tiny_digits_classifier
 
 
 @pytest.fixture(scope="module")
 def digits_setup(tmp_path_factory):
     """An untrained, seeded digits classifier (the plumbing, not its quality) and 60 training digits as samples."""
-    from gan_zoo.metrics.classifier_io import save_classifier
-    from gan_zoo.nets.classifier import build_classifier
-
     tmp = tmp_path_factory.mktemp("eval")
-    torch.manual_seed(0)
-    net = build_classifier("convnet4", (1, 28, 28), 10, width=4)
-    ckpt = save_classifier(net, {"arch": "convnet4", "data": "digits", "shape": [1, 28, 28], "num_classes": 10,
-                                 "kwargs": {"width": 4}}, tmp / "cls.ckpt")
+    ckpt = tiny_digits_classifier(tmp)
     train = load_dataset("digits", "train")
     folder = write_samples(tmp / "s", train.to_float(torch.arange(100, 160)), {"data": "digits"})
     return ckpt, folder

@@ -10,22 +10,9 @@ import json
 import numpy as np
 import pytest
 import torch
-from gan_zoo_cli.main import app
 from PIL import Image
-from typer.testing import CliRunner
 
-runner = CliRunner()
-
-
-def invoke(*args):
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def one_error_line(r) -> str:
-    assert r.exit_code == 2, r.output
-    lines = [ln for ln in r.output.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), r.output
-    return lines[0]
+from cli_helpers import invoke, one_error_line
 
 
 def image_folder(root, per_class=10, size=(40, 52), classes=("cats", "dogs")):

@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 from gan_zoo.data import load_dataset
 from gan_zoo.io import write_samples
 
+from cli_helpers import tiny_digits_classifier
+
 runner = CliRunner()
 
 
@@ -29,14 +31,8 @@ def one_error_line(res, fragment):
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     """An (untrained, seeded) digits classifier and a folder of 100 training digits as "samples"."""
-    from gan_zoo.metrics.classifier_io import save_classifier
-    from gan_zoo.nets.classifier import build_classifier
-
     tmp = tmp_path_factory.mktemp("refstats")
-    torch.manual_seed(0)
-    net = build_classifier("convnet4", (1, 28, 28), 10, width=4)
-    ckpt = save_classifier(net, {"arch": "convnet4", "data": "digits", "shape": [1, 28, 28], "num_classes": 10,
-                                 "kwargs": {"width": 4}}, tmp / "cls.ckpt")
+    ckpt = tiny_digits_classifier(tmp)
     folder = write_samples(tmp / "s", load_dataset("digits", "train").to_float(torch.arange(100)), {"data": "digits"})
     return tmp, ckpt, folder
 
