@@ -49,7 +49,7 @@ from gan_zoo.losses import (
 )
 from gan_zoo.nets import build_critic, build_generator, resolve_arch
 from gan_zoo.registry import create_method, register_dataset
-from gan_zoo.training import train
+from gan_zoo.training import skip_nvml_probe_without_cuda, train
 
 IMAGE_SET = "bench-cifar32"
 # The timer of both loops: wall time, or with --cpu-time this process's CPU time (user + system), which a shared,
@@ -142,7 +142,10 @@ def run_hand(s: Setting, device: str, precision: str = "32-true", compile: str |
 
     ``precision="bf16-mixed"``: the whole step under ``torch.autocast(bfloat16)``, as Lightning's
     MixedPrecision runs a manual-optimisation ``training_step`` (backward included); fp32 weights.
+    Without CUDA it runs with the NVML probe off, as train() does and as a script that never imported
+    Lightning would (gan_zoo.training.skip_nvml_probe_without_cuda).
     """
+    skip_nvml_probe_without_cuda()
     torch.manual_seed(0)
     dev = torch.device(device)
     dataset = load_dataset(s.data)

@@ -28,6 +28,27 @@ DEFAULT_IMAGE_STEPS = 5000
 DEFAULT_DDP_TIMEOUT = 300
 
 
+
+def skip_nvml_probe_without_cuda() -> bool:
+    """Let torch answer "is CUDA available?" from its cached runtime count when this process has no CUDA device.
+
+    Importing Lightning sets ``PYTORCH_NVML_BASED_CUDA_CHECK=1`` (lightning/fabric/__init__.py, so that the
+    check does not poison a fork, pytorch/pytorch#83973). torch caches the device count only once CUDA is
+    initialised, which never happens on a CPU-only machine, so every ``torch.cuda.is_available()`` then loads
+    libnvidia-ml again. torch's Adam asks it on every ``step()`` (``Optimizer._accelerator_graph_capture_health_check``,
+    torch 2.15), two to six times per generator step here: measured in one ``train(gan, ring)`` run with
+    the variable toggled every 50 steps, 1.13x more generator steps per CPU second without the NVML probe
+    (wgan-gp / ring 1.04x; benchmarks/RESULTS.md, "The NVML probe"). With no device there is no CUDA to
+    poison, so the runtime check (``cudaGetDeviceCount``) is as safe, and costs 1.2 µs a call here against
+    the probe's 50 µs outside a run and more inside one. A process that sees a GPU is left as Lightning
+    set it. Returns True if it switched.
+    """
+    if os.environ.get("PYTORCH_NVML_BASED_CUDA_CHECK") != "1" or torch.cuda.is_available():
+        return False
+    os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = "0"  # a documented torch variable (torch.cuda.is_available)
+    return True
+
+
 @dataclass
 class RunResult:
     run_dir: Path
@@ -375,6 +396,7 @@ def train(method: str | None = None, data: str | None = None, *, steps: int | No
         shown = data if not data_kwargs else f"{data} ({label}: " + ", ".join(f"{k} {v}" for k, v in data_kwargs.items()) + ")"
         announce(describe_run(method, shown, steps, seed, model.config, overrides, run_dir, resumed=ckpt is not None))
     os.environ[RUN_DIR_ENV] = str(run_dir)  # Lightning's DDP launcher starts the other ranks inside fit()
+    skip_nvml_probe_without_cuda()  # every rank: each imports Lightning, which sets the probe again
     try:
         trainer.fit(model, datamodule=dm_probe, ckpt_path=ckpt["_path"] if ckpt else None)
     except RuntimeError as e:  # torch.distributed's errors (DistBackendError, gloo's) are RuntimeErrors
