@@ -28,20 +28,20 @@ DEFAULT_IMAGE_STEPS = 5000
 DEFAULT_DDP_TIMEOUT = 300
 
 
-
 def skip_nvml_probe_without_cuda() -> bool:
-    """Let torch answer "is CUDA available?" from its cached runtime count when this process has no CUDA device.
+    """Let torch answer "is CUDA available?" with its runtime check, not NVML, when this process has no CUDA device.
 
     Importing Lightning sets ``PYTORCH_NVML_BASED_CUDA_CHECK=1`` (lightning/fabric/__init__.py, so that the
     check does not poison a fork, pytorch/pytorch#83973). torch caches the device count only once CUDA is
     initialised, which never happens on a CPU-only machine, so every ``torch.cuda.is_available()`` then loads
-    libnvidia-ml again. torch's Adam asks it on every ``step()`` (``Optimizer._accelerator_graph_capture_health_check``,
-    torch 2.15), two to six times per generator step here: measured in one ``train(gan, ring)`` run with
-    the variable toggled every 50 steps, 1.13x more generator steps per CPU second without the NVML probe
-    (wgan-gp / ring 1.04x; benchmarks/RESULTS.md, "The NVML probe"). With no device there is no CUDA to
-    poison, so the runtime check (``cudaGetDeviceCount``) is as safe, and costs 1.2 µs a call here against
-    the probe's 50 µs outside a run and more inside one. A process that sees a GPU is left as Lightning
-    set it. Returns True if it switched.
+    libnvidia-ml again. torch's Adam asks it on every ``step()``
+    (``Optimizer._accelerator_graph_capture_health_check``, torch 2.15), two to six times per generator step
+    here: measured in one ``train(gan, ring)`` run with the variable toggled every 50 steps, 1.13x more
+    generator steps per CPU second without the NVML probe (wgan-gp / ring 1.04x; benchmarks/RESULTS.md,
+    "Before and after issue 11, measured inside one run"). With no device there is no CUDA to poison, so the
+    runtime check (``cudaGetDeviceCount``) is as safe, and costs 1.2 µs a call here against the probe's 50 µs
+    outside a run and more inside one. A process that sees a GPU is left as Lightning set it. Returns True if
+    it switched.
     """
     if os.environ.get("PYTORCH_NVML_BASED_CUDA_CHECK") != "1" or torch.cuda.is_available():
         return False
