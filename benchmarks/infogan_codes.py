@@ -12,6 +12,7 @@ batch 128, lr D 2e-4 / G 1e-3, lambda 1, 5000 iterations (IG-C: 50 epochs x 100 
     .venv/bin/python benchmarks/infogan_codes.py            # 5000 generator steps per data set
     .venv/bin/python benchmarks/infogan_codes.py --quick    # 300 steps, mnist5k only: a smoke run
     .venv/bin/python benchmarks/infogan_codes.py --data mnist5k --steps 5000 --width 32 --threads 1  # CPU
+    .venv/bin/python benchmarks/infogan_codes.py --data mnist5k --train-per-class 100  # 1000 training digits
     .venv/bin/python benchmarks/infogan_codes.py --checkpoint runs/.../version_0   # evaluate a run
 """
 from __future__ import annotations
@@ -80,6 +81,9 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=0,
                     help="base width of the nets (0: the paper's 64; 32 is ~3x cheaper on CPU, not the paper's)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    ap.add_argument("--train-per-class", type=int, default=0,
+                    help="mnist5k only: train on the first N training digits of each class (0: all 400; the "
+                         "data-size ablation of RESULTS.md, the paper trained on 6000 per class)")
     ap.add_argument("--checkpoint", default=None,
                     help="evaluate this infogan checkpoint (or run folder) instead of training")
     args = ap.parse_args()
@@ -108,15 +112,18 @@ def main() -> None:
             continue
         for seed in [int(s) for s in args.seeds.split(",")]:
             t0 = time.perf_counter()
+            overrides = {"width": str(args.width)} if args.width else {}
+            if args.train_per_class:
+                overrides["train_per_class"] = str(args.train_per_class)  # a data option: an error off mnist5k
             res = train(method="infogan", data=name, steps=steps, seed=seed, out=args.out, progress=args.progress,
-                        data_dir=args.data_dir, picture_every=max(steps // 4, 1),
-                        overrides={"width": str(args.width)} if args.width else None)
+                        data_dir=args.data_dir, picture_every=max(steps // 4, 1), overrides=overrides)
             wall = time.perf_counter() - t0
             counts: list = []
             acc = code_accuracy(res.method, test, counts_out=counts)
             mi = getattr(res.method, "last_logged", {}).get("mi/categorical", float("nan"))
             rows.append((name, seed, steps, acc, mi, wall, res.run_dir))
-            print(f"{name} seed {seed}: accuracy {acc:.4f} (error {1 - acc:.2%}), L_I(cat) {mi:.3f} "
+            n_train = len(res.method.train_data())
+            print(f"{name} seed {seed}, {n_train} training digits: accuracy {acc:.4f} (error {1 - acc:.2%}), L_I(cat) {mi:.3f} "
                   f"of log 10 = {np.log(10):.3f}, {wall:.0f} s, run {res.run_dir}", flush=True)
             print(describe_codes(counts[0]), flush=True)
 

