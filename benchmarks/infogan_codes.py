@@ -123,8 +123,8 @@ def main() -> None:
             mi = getattr(res.method, "last_logged", {}).get("mi/categorical", float("nan"))
             rows.append((name, seed, steps, acc, mi, wall, res.run_dir))
             n_train = len(res.method.train_data())
-            print(f"{name} seed {seed}, {n_train} training digits: accuracy {acc:.4f} (error {1 - acc:.2%}), L_I(cat) {mi:.3f} "
-                  f"of log 10 = {np.log(10):.3f}, {wall:.0f} s, run {res.run_dir}", flush=True)
+            print(f"{name} seed {seed}, {n_train} training digits: accuracy {acc:.4f} (error {1 - acc:.2%}), "
+                  f"L_I(cat) {mi:.3f} of log 10 = {np.log(10):.3f}, {wall:.0f} s, run {res.run_dir}", flush=True)
             print(describe_codes(counts[0]), flush=True)
 
     print()
